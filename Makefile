@@ -1,0 +1,59 @@
+# jobsmith: `make demo`, `make test`, `make bench`.
+# Everything a fresh Debian machine with Python 3.11 needs is installed from here.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEPS := .deps
+STATSD_VERSION := 0.9.0
+export JAVA_HOME ?= /usr/lib/jvm/java-17-openjdk-amd64
+export JOBSMITH_STATSD_DAEMON := $(CURDIR)/$(DEPS)/node_modules/statsd/stats.js
+
+.PHONY: demo test bench lint typecheck goldens setup system-deps clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Groovy 2.4 (the version Jenkins runs) and the reference statsd daemon.
+system-deps: $(DEPS)/.groovy $(DEPS)/node_modules/statsd/stats.js
+
+$(DEPS)/.groovy:
+	mkdir -p $(DEPS)
+	command -v groovy >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groovy >/dev/null; }
+	groovy --version
+	touch $@
+
+$(DEPS)/node_modules/statsd/stats.js:
+	mkdir -p $(DEPS)
+	npm install --silent --no-audit --no-fund --prefix $(DEPS) statsd@$(STATSD_VERSION)
+
+demo: setup
+	$(BIN)/jobsmith validate examples/jobs
+	$(BIN)/jobsmith generate examples/jobs -o build/demo
+	@echo; echo "== generated files"; find build/demo -type f | sort
+	@echo; echo "== build/demo/dsl/data/nightly_backup.groovy (head)"; head -40 build/demo/dsl/data/nightly_backup.groovy
+	@echo; echo "== next runs"; $(BIN)/jobsmith schedule examples/jobs --hours 6 || true
+	@echo; echo "== the wrapper: a failing step, retried"
+	$(BIN)/jobsmith run --job demo/flaky --retries 2 --backoff 1s -- sh -c 'echo working; exit 75' || echo "exit status $$?"
+
+lint: setup
+	$(BIN)/ruff check jobsmith tests bench tools
+	$(BIN)/mypy
+
+test: setup system-deps lint
+	$(BIN)/pytest -q
+
+goldens: setup
+	JOBSMITH_REGENERATE_GOLDENS=1 $(BIN)/pytest -q tests/generator tests/spec
+
+bench: setup system-deps
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEPS) build .pytest_cache .mypy_cache .ruff_cache

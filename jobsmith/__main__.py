@@ -1,0 +1,3 @@
+from jobsmith.cli import main
+
+main()

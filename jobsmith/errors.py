@@ -1,0 +1,83 @@
+"""The one exception base of jobsmith, and located problems in user input.
+
+The CLI catches only `JobsmithError` and maps it to its `exit_code`; anything else
+keeps its traceback, because it is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class JobsmithError(Exception):
+    """Base of every error jobsmith reports to a user."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file: 1-based line and column."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with user input, at a location."""
+
+    location: Location
+    message: str
+
+    def render(self, source_line: str | None = None) -> str:
+        """`path:line:col: message`, then the offending line and a caret under it."""
+        text = f"{self.location}: {self.message}"
+        if source_line is None:
+            source_line = _read_line(self.location)
+        if source_line is not None:
+            shown = source_line.rstrip("\r\n").expandtabs(1)
+            if shown.strip() and len(shown) <= 300:
+                caret = " " * max(self.location.col - 1, 0) + "^"
+                text += f"\n  {shown}\n  {caret}"
+        return text
+
+
+def _read_line(location: Location) -> str | None:
+    try:
+        with Path(location.path).open("rb") as handle:
+            if handle.seek(0, 2) > 1024 * 1024:
+                return None
+            handle.seek(0)
+            data = handle.read()
+        if b"\0" in data:
+            return None
+        lines = data.decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if 1 <= location.line <= len(lines):
+        return lines[location.line - 1]
+    return None
+
+
+class SpecError(JobsmithError):
+    """One or more problems in a spec tree; all of them are reported at once."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        body = "\n".join(p.render() for p in self.problems)
+        noun = "problem" if count == 1 else "problems"
+        return f"{body}\n{count} {noun} found"
