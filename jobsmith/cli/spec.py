@@ -1,0 +1,46 @@
+"""`jobsmith validate`, `generate` and `schema`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from jobsmith.cli.common import reports_errors, spec_root_argument
+
+
+@click.command()
+@spec_root_argument
+@reports_errors
+def validate(spec_root: str) -> None:
+    """Check every job spec below SPEC_ROOT (default ./jobs); exit 0 or 2."""
+    from jobsmith.spec import load_tree
+
+    tree = load_tree(Path(spec_root))
+    click.echo(f"{spec_root}: {len(tree.jobs)} jobs in {len(tree.folders)} folders, all valid")
+
+
+@click.command()
+@spec_root_argument
+@click.option("-o", "--out", required=True, type=click.Path(path_type=str),
+              help="Output directory (replaced atomically).")
+@reports_errors
+def generate(spec_root: str, out: str) -> None:
+    """Write OUT/dsl, OUT/pipelines and OUT/manifest.json for SPEC_ROOT."""
+    from jobsmith.generator import generate as run_generate
+
+    result = run_generate(Path(spec_root), Path(out))
+    stats = result.stats
+    click.echo(
+        f"{out}: {result.jobs} jobs, {result.folders} folders; "
+        f"{stats.written} files written, {stats.unchanged} unchanged, {stats.removed} removed"
+    )
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of a job spec (for editors)."""
+    from jobsmith.spec.schema import job_schema
+
+    click.echo(json.dumps(job_schema(), indent=2, sort_keys=True))

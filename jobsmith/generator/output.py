@@ -1,0 +1,127 @@
+"""Replace an output directory atomically, rewriting only files whose bytes changed.
+
+New output is built in a staging directory beside the target. A file whose content is
+the same as in the current output is hard-linked from it (same inode, same mtime), so
+only changed files are new. The staging directory then takes the target's place in one
+`renameat2(RENAME_EXCHANGE)` call; a failed or interrupted run leaves the previous
+output as it was.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from jobsmith.errors import JobsmithError
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_STAGING = ".jobsmith-staging-"
+_RETIRED = ".jobsmith-retired-"
+
+
+class OutputError(JobsmithError):
+    exit_code = 1
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.removed)
+
+
+class AtomicOutput:
+    """Context manager: `write()` files, and on a clean exit they replace `target`."""
+
+    def __init__(self, target: Path, marker: str) -> None:
+        self.target = Path(target)
+        self.marker = marker  # a file every jobsmith output has (manifest.json)
+        self.stats = WriteStats()
+        self.staging = self.target.parent / f"{_STAGING}{self.target.name}-{os.getpid()}"
+        self._seen: set[str] = set()
+
+    def __enter__(self) -> AtomicOutput:
+        self._check_target()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.target.parent.glob(f".jobsmith-*-{self.target.name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.staging.mkdir()
+        return self
+
+    def _check_target(self) -> None:
+        if self.target.exists():
+            if not self.target.is_dir():
+                raise OutputError(f"{self.target}: exists and is not a directory")
+            if any(self.target.iterdir()) and not (self.target / self.marker).exists():
+                raise OutputError(
+                    f"{self.target}: not empty and not jobsmith output (no {self.marker}); "
+                    "refusing to replace it"
+                )
+
+    def write(self, relative: str, data: bytes) -> None:
+        if relative in self._seen:
+            raise OutputError(f"generator wrote {relative} twice")
+        self._seen.add(relative)
+        destination = self.staging / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        current = self.target / relative
+        try:
+            if current.stat().st_size == len(data) and current.read_bytes() == data:
+                os.link(current, destination)
+                self.stats.unchanged += 1
+                return
+        except OSError:
+            pass
+        with open(destination, "wb") as handle:
+            handle.write(data)
+        self.stats.written += 1
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        try:
+            if kind is None:
+                self._commit()
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _commit(self) -> None:
+        if self.target.exists():
+            old = {p.relative_to(self.target).as_posix()
+                   for p in self.target.rglob("*") if not p.is_dir()}
+            self.stats.removed = len(old - self._seen)
+        if not self.stats.changed and self.target.exists():
+            return  # identical output: leave the directory as it is
+        os.sync()  # the new files are on disk before they replace the old ones
+        if self.target.exists():
+            _exchange(self.staging, self.target)
+        else:
+            os.rename(self.staging, self.target)
+
+
+def _exchange(a: Path, b: Path) -> None:
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b),
+                           _RENAME_EXCHANGE)
+        if result == 0:
+            return
+    # No atomic exchange here (old libc or file system): two renames, old kept until done.
+    retired = b.parent / f"{_RETIRED}{b.name}-{os.getpid()}"
+    os.rename(b, retired)
+    try:
+        os.rename(a, b)
+    except OSError:
+        os.rename(retired, b)
+        raise
+    os.rename(retired, a)

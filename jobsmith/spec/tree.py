@@ -1,0 +1,272 @@
+"""Load a spec tree: one job per file, folders from directories, `_defaults` merged in.
+
+Every file is checked and every problem is collected; the caller gets either a whole
+valid tree or one SpecError listing all problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from jobsmith.errors import Location, Problem, SpecError
+from jobsmith.spec.model import JobDocument, JobSpec
+from jobsmith.spec.yamlsource import Located, Path_, SourceError, kind_of, read_spec_file
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+DEFAULTS_NAMES = ("_defaults.yaml", "_defaults.yml")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit"
+
+
+@dataclass(frozen=True)
+class SpecTree:
+    root: Path
+    jobs: dict[str, JobSpec]
+
+    @property
+    def folders(self) -> list[str]:
+        """Every folder that holds a job, parents before children."""
+        found: set[str] = set()
+        for name in self.jobs:
+            parts = name.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                found.add("/".join(parts[:depth]))
+        return sorted(found, key=lambda f: (f.count("/"), f))
+
+
+def load_tree(root: Path) -> SpecTree:
+    """Load and validate every job spec below `root`."""
+    root = Path(root)
+    if not root.is_dir():
+        raise SpecError([Problem(Location(str(root)), "spec root is not a directory")])
+    problems: list[Problem] = []
+    defaults_cache: dict[Path, Located | None] = {}
+    jobs: dict[str, JobSpec] = {}
+    for path in _spec_files(root, problems):
+        relative = path.relative_to(root)
+        display = _display(root, path)
+        full_name = relative.with_suffix("").as_posix()
+        bad_parts = [p for p in full_name.split("/") if not NAME.match(p)]
+        if bad_parts:
+            problems.append(Problem(Location(display), f"name {bad_parts[0]!r} cannot be a "
+                                    f"Jenkins job or folder name here; use {NAME_RULE}"))
+            continue
+        if full_name.lower() in {n.lower() for n in jobs}:
+            problems.append(Problem(Location(display),
+                                    f"job {full_name!r} is defined twice (.yaml and .yml?)"))
+            continue
+        layers: list[Located] = []
+        for directory in _ancestors(root, path.parent):
+            layer = _defaults(directory, root, defaults_cache, problems)
+            if layer is not None:
+                layers.append(layer)
+        try:
+            layers.append(read_spec_file(path, display))
+        except SourceError as error:
+            problems.append(error.problem)
+            continue
+        job = _validate(layers, full_name, display, problems)
+        if job is not None:
+            jobs[full_name] = job
+    if problems:
+        raise SpecError(list(dict.fromkeys(problems)))
+    if not jobs:
+        raise SpecError([Problem(Location(str(root)), "no job specs (*.yaml, *.yml) found")])
+    return SpecTree(root=root, jobs=dict(sorted(jobs.items())))
+
+
+def _display(root: Path, path: Path) -> str:
+    return str(root / path.relative_to(root))
+
+
+def _spec_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.suffix not in SPEC_SUFFIXES or path.name in DEFAULTS_NAMES:
+            continue
+        if not path.is_file():
+            continue
+        if path.name.startswith("_"):
+            problems.append(Problem(Location(_display(root, path)),
+                                    "files starting with '_' are reserved; the only one "
+                                    f"allowed is {DEFAULTS_NAMES[0]}"))
+            continue
+        yield path
+
+
+def _ancestors(root: Path, directory: Path) -> list[Path]:
+    chain = [directory]
+    while chain[-1] != root:
+        chain.append(chain[-1].parent)
+    return list(reversed(chain))
+
+
+def _defaults(directory: Path, root: Path, cache: dict[Path, Located | None],
+              problems: list[Problem]) -> Located | None:
+    if directory in cache:
+        return cache[directory]
+    found = [directory / name for name in DEFAULTS_NAMES if (directory / name).is_file()]
+    layer: Located | None = None
+    if len(found) == 2:
+        problems.append(Problem(Location(_display(root, found[1])),
+                                "both _defaults.yaml and _defaults.yml exist; keep one"))
+    elif found:
+        try:
+            layer = read_spec_file(found[0], _display(root, found[0]))
+        except SourceError as error:
+            if "file is empty" not in error.problem.message:
+                problems.append(error.problem)
+    cache[directory] = layer
+    return layer
+
+
+def _merge(layers: list[Located]) -> Located:
+    """Deep-merge layers (later wins): maps merge, lists and scalars replace."""
+    merged = Located(data={})
+    for layer in layers:
+        merged.data = _merge_value(merged.data, layer.data, (), layer, merged)
+    return merged
+
+
+def _merge_value(base: Any, over: Any, path: Path_, layer: Located, merged: Located) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        result = dict(base)
+        for key, value in over.items():
+            child = (*path, key)
+            merged.keys[child] = layer.keys[child]
+            result[key] = _merge_value(base.get(key), value, child, layer, merged)
+        merged.values[path] = layer.values.get(path, merged.values.get(path, Location("")))
+        return result
+    _copy_locations(layer, merged, path)
+    return over
+
+
+def _copy_locations(layer: Located, merged: Located, path: Path_) -> None:
+    size = len(path)
+    for table, target in ((layer.values, merged.values), (layer.keys, merged.keys)):
+        for key in [k for k in target if k[:size] == path and len(k) > size]:
+            del target[key]
+        for key, location in table.items():
+            if key[:size] == path:
+                target[key] = location
+    for key in layer.block_scalars:
+        if key[:size] == path:
+            merged.block_scalars.add(key)
+
+
+def _validate(layers: list[Located], full_name: str, display: str,
+              problems: list[Problem]) -> JobSpec | None:
+    merged = _merge(layers)
+    try:
+        document = JobDocument.model_validate(merged.data)
+    except ValidationError as error:
+        for item in error.errors():
+            problems.append(_problem(item, merged, display))
+        return None
+    fields = {name: getattr(document, name) for name in JobDocument.model_fields}
+    return JobSpec.model_construct(**fields, full_name=full_name, source=display)
+
+
+def _problem(item: Any, merged: Located, display: str) -> Problem:
+    loc: tuple[str | int, ...] = tuple(item["loc"])
+    # pydantic adds union/validator tags to paths; keep the prefix that exists in the data.
+    path: Path_ = ()
+    for part in loc:
+        if (*path, part) in merged.values or (*path, part) in merged.keys:
+            path = (*path, part)
+        elif not isinstance(part, int) and (*path, part) not in merged.values:
+            continue
+    kind = item["type"]
+    dotted = _dotted(path)
+    where = f"`{dotted}`: " if dotted else ""
+    if kind == "extra_forbidden":
+        location = merged.keys.get(path, merged.values.get(path[:-1], Location(display)))
+        return Problem(location, where.replace(f"`{dotted}`: ", "") + _unknown_key(path))
+    location = merged.values.get(path) or merged.keys.get(path) or Location(display)
+    message = item["msg"]
+    if kind == "cron":
+        context = item.get("ctx") or {}
+        location = _cron_location(merged, path, location, context)
+        return Problem(location, f"{where}{message}")
+    if kind == "missing":
+        parent = merged.values.get(path, Location(display))
+        field = loc[-1]
+        return Problem(parent, f"`{_dotted(loc)}` is required (missing {field!r})")
+    if kind not in {"duration", "command", "credential", "parameter", "schedule", "body",
+                    "duplicate"} and "input" in item:
+        found = item["input"]
+        if not isinstance(found, dict | list):
+            message = f"{message}; found {kind_of(found)} {found!r}"
+            if isinstance(found, bool | int | float) and "string" in item["msg"]:
+                message += " (quote it to make it text)"
+        else:
+            message = f"{message}; found {kind_of(found)}"
+    return Problem(location, f"{where}{message}")
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _unknown_key(path: Path_) -> str:
+    key = str(path[-1])
+    allowed = _allowed_keys(path[:-1])
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    where = f" in `{_dotted(path[:-1])}`" if path[:-1] else ""
+    return f"unknown key {key!r}{where}{hint} Allowed: {', '.join(allowed)}"
+
+
+def _allowed_keys(path: Path_) -> list[str]:
+    from jobsmith.spec import model
+
+    current: type[model.Model] = model.JobDocument
+    for part in path:
+        if isinstance(part, int):
+            continue
+        annotation = current.model_fields[str(part)].annotation
+        nested = _model_in(annotation)
+        if nested is None:
+            return []
+        current = nested
+    return list(current.model_fields)
+
+
+def _model_in(annotation: Any) -> Any:
+    from typing import get_args
+
+    from jobsmith.spec.model import Model
+
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _cron_location(merged: Located, path: Path_, location: Location,
+                   context: dict[str, Any]) -> Location:
+    line = int(context.get("line", 1))
+    col = int(context.get("col", 1))
+    if (*path, line - 1) in merged.values:  # a list of lines
+        item = merged.values[(*path, line - 1)]
+        return Location(item.path, item.line, item.col + col - 1)
+    if path in merged.block_scalars:
+        return Location(location.path, location.line + line, col + 2)
+    if line == 1:
+        return Location(location.path, location.line, location.col + col - 1)
+    return location

@@ -1,0 +1,204 @@
+"""Read one YAML spec file into plain data that remembers where each value came from.
+
+Safety limits apply before YAML sees the text: at most 1 MiB, UTF-8 only, no NUL bytes,
+one document whose top level is a mapping with string keys, no duplicate keys, and a
+bounded number of nodes (so an alias bomb costs nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jobsmith.errors import Location, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_NODES = 200_000
+
+Path_ = tuple[str | int, ...]
+
+
+class SourceError(Exception):
+    """A file-level problem; carries the Problem to report."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass
+class Located:
+    """A document's data plus the location of every value and every mapping key."""
+
+    data: dict[str, Any]
+    values: dict[Path_, Location] = field(default_factory=dict)
+    keys: dict[Path_, Location] = field(default_factory=dict)
+    # Block scalars (`|`, `>`): their content starts on the line after the indicator.
+    block_scalars: set[Path_] = field(default_factory=set)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without timestamps: `2026-01-01` stays the string the user wrote."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_spec_file(path: Path, display: str) -> Located:
+    """Load `path`; every problem is raised as SourceError located in `display`."""
+
+    def whole_file(message: str) -> SourceError:
+        return SourceError(Problem(Location(display, 1, 1), message))
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise whole_file(f"file is {size:,} bytes; a spec file may be at most 1 MiB")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise whole_file(f"cannot read file: {error.strerror or error}") from None
+    if len(raw) > MAX_BYTES:
+        raise whole_file("file is over 1 MiB; a spec file may be at most 1 MiB")
+    if b"\0" in raw:
+        raise whole_file("file is binary (it holds NUL bytes); a spec must be UTF-8 text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        message = f"file is not UTF-8 text (byte 0x{raw[error.start]:02x}); save it as UTF-8"
+        raise SourceError(Problem(Location(display, line, col), message)) from None
+    text = text.removeprefix("\ufeff")
+    return parse_text(text, display)
+
+
+def parse_text(text: str, display: str) -> Located:
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as error:
+            raise _yaml_problem(error, display) from None
+        except yaml.YAMLError as error:
+            raise SourceError(Problem(Location(display), f"invalid YAML: {error}")) from None
+        except RecursionError:
+            raise SourceError(
+                Problem(Location(display), "YAML nested too deeply to be a job spec")
+            ) from None
+        if node is None:
+            raise SourceError(
+                Problem(Location(display), "file is empty; a spec is a mapping such as "
+                        "`command: ./run.sh`")
+            )
+        builder = _Builder(loader, display)
+        try:
+            data = builder.build(node, ())
+        except RecursionError:
+            raise SourceError(
+                Problem(Location(display), "YAML nested too deeply to be a job spec")
+            ) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        kind = _kind(data)
+        raise SourceError(
+            Problem(
+                builder.located.values[()],
+                f"a spec must be a mapping of keys (such as `command:`), found {kind}",
+            )
+        )
+    builder.located.data = data
+    return builder.located
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError, display: str) -> SourceError:
+    mark = error.problem_mark or error.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = " ".join(filter(None, [error.context, error.problem]))
+    what = re.sub(r"\s+", " ", what).strip()
+    return SourceError(Problem(Location(display, line, col), f"invalid YAML: {what}"))
+
+
+class _Builder:
+    def __init__(self, loader: _Loader, display: str) -> None:
+        self.loader = loader
+        self.display = display
+        self.nodes = 0
+        self.located = Located(data={})
+
+    def here(self, mark: yaml.Mark) -> Location:
+        return Location(self.display, mark.line + 1, mark.column + 1)
+
+    def fail(self, mark: yaml.Mark, message: str) -> SourceError:
+        return SourceError(Problem(self.here(mark), message))
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(node.start_mark, f"document has over {MAX_NODES:,} values "
+                            "(aliases counted each time they are used); too large for a spec")
+        self.located.values.setdefault(path, self.here(node.start_mark))
+        if isinstance(node, yaml.MappingNode):
+            return self.build_mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+            self.located.block_scalars.add(path)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as error:
+            raise _yaml_problem(error, self.display) from None
+
+    def build_mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        try:
+            self.loader.flatten_mapping(node)
+        except yaml.constructor.ConstructorError as error:
+            raise _yaml_problem(error, self.display) from None
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                found = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+                raise self.fail(key_node.start_mark, f"a key must be plain text, found {found}")
+            key = self.loader.construct_object(key_node)
+            if not isinstance(key, str):
+                hint = ""
+                if isinstance(key, bool) or key is None:
+                    hint = " (YAML reads yes/no/on/off/true/false/null as such values; quote it)"
+                raise self.fail(key_node.start_mark,
+                                f"a key must be text, found {_kind(key)} {key!r}{hint}")
+            if key in result:
+                first = self.located.keys[(*path, key)]
+                raise self.fail(key_node.start_mark,
+                                f"duplicate key {key!r} (first at line {first.line}); "
+                                "each key may appear once")
+            self.located.keys[(*path, key)] = self.here(key_node.start_mark)
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+kind_of = _kind
