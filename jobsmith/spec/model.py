@@ -116,6 +116,13 @@ class RetryPolicy(Model):
     def _from_count(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return {"count": value}
+        if not isinstance(value, dict | RetryPolicy):
+            raise PydanticCustomError(
+                "retries",
+                "retries is a number of retries (3) or a mapping such as "
+                "{count: 3, backoff: 30s, max_backoff: 10m, on_exit_codes: [75]}, found {found}",
+                {"found": repr(value)},
+            )
         return value
 
 
@@ -279,6 +286,13 @@ class JobDocument(Model):
     retention: Retention = Retention()
     disabled: Bool = False
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_zone(value)
+        return value
+
     @field_validator("schedule", mode="before")
     @classmethod
     def _parse_schedule(cls, value: Any, info: ValidationInfo) -> Any:
@@ -323,20 +337,46 @@ class JobDocument(Model):
         if self.stages is not None:
             if not self.stages:
                 raise PydanticCustomError("body", "`stages` needs at least one stage")
-            _unique([s.name for s in self.stages], "stage name")
-        _unique([p.name for p in self.parameters], "parameter name")
-        _unique([v for c in self.credentials for v in c.variables], "credential variable")
+            _unique([(("stages", i, "name"), s.name) for i, s in enumerate(self.stages)],
+                    "stage name")
+        _unique([(("parameters", i, "name"), p.name) for i, p in enumerate(self.parameters)],
+                "parameter name")
+        _unique([(("credentials", i), v) for i, c in enumerate(self.credentials)
+                 for v in c.variables], "credential variable")
         return self
 
 
-def _unique(names: list[str], what: str) -> None:
+def _unique(names: list[tuple[tuple[str | int, ...], str]], what: str) -> None:
     seen: set[str] = set()
-    for name in names:
+    for at, name in names:
         if name in seen:
             raise PydanticCustomError(
-                "duplicate", "{what} {name} is used twice", {"what": what, "name": repr(name)}
+                "duplicate", "{what} {name} is used twice",
+                {"what": what, "name": repr(name), "at": at},
             )
         seen.add(name)
+
+
+def check_zone(name: str) -> None:
+    """Raise a clear error unless `name` is a time zone this machine knows."""
+    import zoneinfo
+
+    try:
+        if "/" not in name and name not in ("UTC", "GMT"):
+            raise ValueError
+        zoneinfo.ZoneInfo(name)
+        return
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        pass
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise PydanticCustomError(
+        "timezone",
+        "unknown time zone {zone}{hint} Use an IANA zone such as Europe/Berlin or UTC",
+        {"zone": repr(name), "hint": hint},
+    )
 
 
 class JobSpec(JobDocument):

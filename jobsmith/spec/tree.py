@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from jobsmith.errors import Location, Problem, SpecError
-from jobsmith.spec.model import JobDocument, JobSpec
+from jobsmith.spec.model import CREDENTIAL_ID, HANDLER, IDENTIFIER, JobDocument, JobSpec
 from jobsmith.spec.yamlsource import Located, Path_, SourceError, kind_of, read_spec_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -75,6 +75,12 @@ def load_tree(root: Path) -> SpecTree:
         job = _validate(layers, full_name, display, problems)
         if job is not None:
             jobs[full_name] = job
+    folders = {name.rpartition("/")[0] for name in jobs}
+    for name in sorted(jobs):
+        if any(folder == name or folder.startswith(f"{name}/") for folder in folders):
+            problems.append(Problem(Location(jobs[name].source),
+                                    f"job {name!r} has the name of a folder of other jobs "
+                                    f"({name}/); Jenkins cannot hold both: rename one"))
     if problems:
         raise SpecError(list(dict.fromkeys(problems)))
     if not jobs:
@@ -186,15 +192,21 @@ def _problem(item: Any, merged: Located, display: str) -> Problem:
         elif not isinstance(part, int) and (*path, part) not in merged.values:
             continue
     kind = item["type"]
+    context = item.get("ctx") or {}
+    if "at" in context:
+        path = (*path, *context["at"])
+    on_key = "[key]" in loc
     dotted = _dotted(path)
     where = f"`{dotted}`: " if dotted else ""
     if kind == "extra_forbidden":
         location = merged.keys.get(path, merged.values.get(path[:-1], Location(display)))
         return Problem(location, where.replace(f"`{dotted}`: ", "") + _unknown_key(path))
-    location = merged.values.get(path) or merged.keys.get(path) or Location(display)
-    message = item["msg"]
+    if on_key:
+        location = merged.keys.get(path) or merged.values.get(path) or Location(display)
+    else:
+        location = merged.values.get(path) or merged.keys.get(path) or Location(display)
+    message = _friendly(item["msg"])
     if kind == "cron":
-        context = item.get("ctx") or {}
         location = _cron_location(merged, path, location, context)
         return Problem(location, f"{where}{message}")
     if kind == "missing":
@@ -202,7 +214,7 @@ def _problem(item: Any, merged: Located, display: str) -> Problem:
         field = loc[-1]
         return Problem(parent, f"`{_dotted(loc)}` is required (missing {field!r})")
     if kind not in {"duration", "command", "credential", "parameter", "schedule", "body",
-                    "duplicate"} and "input" in item:
+                    "duplicate", "retries", "timezone"} and "input" in item:
         found = item["input"]
         if not isinstance(found, dict | list):
             message = f"{message}; found {kind_of(found)} {found!r}"
@@ -211,6 +223,19 @@ def _problem(item: Any, merged: Located, display: str) -> Problem:
         else:
             message = f"{message}; found {kind_of(found)}"
     return Problem(location, f"{where}{message}")
+
+
+_PATTERNS = {
+    IDENTIFIER: "must be a name of letters, digits and '_', not starting with a digit",
+    HANDLER: "must be a name of letters, digits, '.', '_' and '-'",
+    CREDENTIAL_ID: "must be a Jenkins credential id (letters, digits, '.', '_', '-', '@', ':')",
+}
+
+
+def _friendly(message: str) -> str:
+    for pattern, text in _PATTERNS.items():
+        message = message.replace(f"String should match pattern '{pattern}'", text)
+    return message
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:

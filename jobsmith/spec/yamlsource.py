@@ -126,6 +126,9 @@ def _yaml_problem(error: yaml.MarkedYAMLError, display: str) -> SourceError:
     return SourceError(Problem(Location(display, line, col), f"invalid YAML: {what}"))
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class _Builder:
     def __init__(self, loader: _Loader, display: str) -> None:
         self.loader = loader
@@ -145,6 +148,9 @@ class _Builder:
             raise self.fail(node.start_mark, f"document has over {MAX_NODES:,} values "
                             "(aliases counted each time they are used); too large for a spec")
         self.located.values.setdefault(path, self.here(node.start_mark))
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise self.fail(node.start_mark, f"YAML tag {node.tag!r} is not allowed in a spec; "
+                            "write plain values")
         if isinstance(node, yaml.MappingNode):
             return self.build_mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
