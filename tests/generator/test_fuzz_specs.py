@@ -1,0 +1,81 @@
+"""Arbitrary text in every string field of a spec: the generated Groovy parses under real
+Groovy 2.4 and carries every value back exactly (many jobs per JVM)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from jobsmith.generator import generate
+from jobsmith.spec import load_tree
+from tests.support.groovy import compile_files, evaluate_literals
+
+ANY = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+SOME = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).filter(
+    str.strip
+)
+NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True)
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "description": draw(ANY),
+        "owner": draw(ANY),
+        "agent": draw(SOME),
+        "env": draw(st.dictionaries(NAME, ANY, max_size=3)),
+    }
+    if draw(st.booleans()):
+        spec["command"] = draw(st.one_of(SOME, st.lists(ANY, min_size=1, max_size=4)))
+    else:
+        names = draw(st.lists(SOME, min_size=1, max_size=3, unique=True))
+        spec["stages"] = [{"name": n, "command": draw(SOME), "agent": draw(SOME)} for n in names]
+    choices = draw(st.lists(ANY, min_size=1, max_size=3, unique=True))
+    spec["parameters"] = [
+        {"name": "S", "default": draw(ANY), "description": draw(ANY)},
+        {"name": "T", "type": "text", "default": draw(ANY)},
+        {"name": "C", "type": "choice", "choices": choices, "description": draw(ANY)},
+    ]
+    return spec
+
+
+def _literal_argument(text: str, call: str) -> str:
+    match = re.search(rf"^\s*{call}\((.*)\)$", text, re.MULTILINE)
+    assert match
+    return match.group(1)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(specs(), min_size=15, max_size=15))
+def test_arbitrary_strings_generate_groovy_that_parses(tmp_path_factory: Any,
+                                                       documents: list[dict[str, Any]]) -> None:
+    root = tmp_path_factory.mktemp("fuzz")
+    jobs = root / "jobs"
+    jobs.mkdir()
+    for index, document in enumerate(documents):
+        text = yaml.safe_dump(document, allow_unicode=True)
+        assume(yaml.safe_load(text) == document)
+        (jobs / f"job{index}.yaml").write_text(text, encoding="utf-8")
+    tree = load_tree(jobs)
+    generate(jobs, root / "out")
+    files = sorted((root / "out").rglob("*.groovy"))
+    failures = {p: e for p, e in compile_files(files).items() if e}
+    assert not failures
+    expressions, expected = [], []
+    for name, job in tree.jobs.items():
+        dsl = (root / "out" / "dsl" / f"{name}.groovy").read_text()
+        pipeline = (root / "out" / "pipelines" / f"{name}.groovy").read_text()
+        expressions += [_literal_argument(dsl, "script"), _literal_argument(dsl, "description")]
+        expected += [pipeline, None]
+        assert dsl.isascii() and pipeline.isascii()
+        assert job.description is not None
+    values = evaluate_literals(expressions)
+    for value, want, job in zip(values[::2], expected[::2], tree.jobs.values(), strict=True):
+        assert value == want
+    for value, job in zip(values[1::2], tree.jobs.values(), strict=True):
+        assert job.description is not None and value.startswith(job.description.strip())
