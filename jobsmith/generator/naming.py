@@ -16,10 +16,73 @@ from collections.abc import Iterable
 FOLDERS_SCRIPT = "folders.groovy"
 
 _JAVA_KEYWORDS = frozenset(
-    ["abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float", "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "package", "private", "protected", "public", "return", "short", "static", "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null", "var", "record", "yield", "as", "def", "in", "trait"]
+    [
+        "abstract",
+        "assert",
+        "boolean",
+        "break",
+        "byte",
+        "case",
+        "catch",
+        "char",
+        "class",
+        "const",
+        "continue",
+        "default",
+        "do",
+        "double",
+        "else",
+        "enum",
+        "extends",
+        "final",
+        "finally",
+        "float",
+        "for",
+        "goto",
+        "if",
+        "implements",
+        "import",
+        "instanceof",
+        "int",
+        "interface",
+        "long",
+        "native",
+        "new",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "return",
+        "short",
+        "static",
+        "strictfp",
+        "super",
+        "switch",
+        "synchronized",
+        "this",
+        "throw",
+        "throws",
+        "transient",
+        "try",
+        "void",
+        "volatile",
+        "while",
+        "true",
+        "false",
+        "null",
+        "var",
+        "record",
+        "yield",
+        "as",
+        "def",
+        "in",
+        "trait",
+    ]
 )
 # Package roots a script name must not shadow (the plugin warns about them).
-_PACKAGE_ROOTS = frozenset(["java", "javax", "groovy", "org", "com", "net", "sun", "jdk", "jenkins", "hudson"])
+_PACKAGE_ROOTS = frozenset(
+    ["java", "javax", "groovy", "org", "com", "net", "sun", "jdk", "jenkins", "hudson"]
+)
 
 
 def _identifier(name: str) -> str:

@@ -1,0 +1,6 @@
+"""`jobsmith run`: the wrapper that runs one job step on an agent.
+
+Process supervision, retries, timeouts, statsd metrics and Sensu alerts, one module each.
+Modules on the start-up path import only the standard library's cheapest parts: the
+wrapper starts for every step of every job, so its start-up time is part of every run.
+"""

@@ -1,0 +1,137 @@
+"""`jobsmith run`: wire the wrapper's pieces together; `main(argv)` returns the exit status.
+
+Reached from `jobsmith.cli.main` before click is imported. Imports stay lazy: statsd,
+sockets and json only when metrics or alerts are configured, `jobsmith.errors` only
+when something failed. A wrapper failure of any kind is exit status 125, as with
+coreutils `timeout`; an unexpected one also prints its traceback, because it is a bug.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from jobsmith.wrapper.options import HELP, HelpRequested, parse_args
+from jobsmith.wrapper.settings import AgentSettings
+
+EXIT_WRAPPER_FAILED = 125
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from jobsmith.wrapper.options import RunOptions
+    from jobsmith.wrapper.runner import RunReport
+
+
+def main(argv: list[str]) -> int:
+    try:
+        options = parse_args(argv)
+        settings = AgentSettings.from_environ(os.environ)
+        return run(options, settings)
+    except HelpRequested:
+        sys.stdout.write(HELP)
+        return 0
+    except Exception as error:
+        from jobsmith.errors import JobsmithError
+
+        if isinstance(error, JobsmithError):
+            _say(f"jobsmith run: {error}")
+            return int(error.exit_code)
+        import traceback
+
+        traceback.print_exc()
+        _say("jobsmith run: internal error (exit 125)")
+        return EXIT_WRAPPER_FAILED
+
+
+def run(options: RunOptions, settings: AgentSettings) -> int:
+    """Run the job step; report it on stderr, to statsd and to Sensu; its exit status."""
+    from jobsmith.wrapper.process import run_attempt
+    from jobsmith.wrapper.proctree import set_child_subreaper
+    from jobsmith.wrapper.runner import run_job, summary
+    from jobsmith.wrapper.signals import SignalWatch
+    from jobsmith.wrapper.tail import OutputTail, secret_values, window_size
+
+    if not set_child_subreaper():
+        _say("jobsmith: warning: cannot become a child subreaper; daemons may escape")
+    secrets = secret_values(os.environb, settings.mask)
+    tail = OutputTail(window_size(secrets))
+    with SignalWatch() as watch:
+        report = run_job(
+            options,
+            attempt=lambda number: run_attempt(
+                options.command,
+                watch=watch,
+                tail=tail,
+                timeout=options.timeout,
+                kill_after=options.kill_after,
+            ),
+            wait=watch.wait,
+            stop_signal=lambda: watch.stop_signal,
+            announce=_say,
+            clock=time.monotonic,
+            wall_clock=time.time,
+            jitter=_jitter,
+        )
+        line = summary(report, options.max_duration)
+        _say(f"jobsmith: {line}")
+        # Still inside SignalWatch: a second SIGTERM cannot cut an outbox write short.
+        if settings.statsd is not None:
+            _send_metrics(report, settings)
+        if settings.sensu is not None:
+            _send_alert(report, options, settings, line, tail.getvalue(), secrets)
+    return report.exit_code
+
+
+def _send_metrics(report: RunReport, settings: AgentSettings) -> None:
+    from jobsmith.wrapper.metrics import send_metrics
+
+    assert settings.statsd is not None
+    host, port = settings.statsd
+    try:
+        send_metrics(report, host, port, settings.statsd_prefix)
+    except OSError as error:
+        _say(f"jobsmith: warning: metrics not sent to {host}:{port}: {error}")
+
+
+def _send_alert(
+    report: RunReport,
+    options: RunOptions,
+    settings: AgentSettings,
+    line: str,
+    window: bytes,
+    secrets: list[bytes],
+) -> None:
+    from jobsmith.wrapper.alerts import check_result
+    from jobsmith.wrapper.delivery import deliver
+    from jobsmith.wrapper.outbox import Outbox
+    from jobsmith.wrapper.tail import masked_tail
+
+    assert settings.sensu is not None
+    check = check_result(
+        report,
+        summary=line,
+        tail=masked_tail(window, secrets),
+        host=os.uname().nodename,
+        max_duration=options.max_duration,
+        ttl=options.ttl,
+        handlers=options.alert_handlers,
+        build_url=settings.build_url,
+    )
+    outbox = Outbox(settings.outbox) if settings.outbox else None
+    delivery = deliver(check, settings.sensu, outbox)
+    if delivery.drained:
+        _say(f"jobsmith: sent {delivery.drained} stored alert(s) from the outbox")
+    for note in delivery.notes:
+        _say(f"jobsmith: warning: {note}")
+    if delivery.queued:
+        _say(f"jobsmith: alert stored in {delivery.queued}")
+
+
+def _jitter() -> float:
+    return int.from_bytes(os.urandom(7), "big") / (1 << 56)
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()

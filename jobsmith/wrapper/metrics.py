@@ -1,0 +1,55 @@
+"""statsd metrics of one run, sent over UDP with the `statsd` package.
+
+For `<prefix>.<job>`: timer `.duration` (ms, whole run, retries and waits included),
+counters `.runs` (1), `.success` and `.failure` (1 or 0: every counter is sent, so
+each series exists from the first run), `.timeout` (attempts that timed out),
+`.retries` (attempts after the first), and gauge `.exit_code`. One pipeline, so
+they leave in as few datagrams as possible. UDP never waits for the daemon.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from jobsmith.wrapper.runner import RunReport
+
+
+def metric_job(full_name: str) -> str:
+    """`data/nightly-backup` -> `data.nightly-backup`; other odd characters -> `_`."""
+    return "".join(
+        "." if char == "/" else char if char.isascii() and (char.isalnum() or char in "_-") else "_"
+        for char in full_name
+    )
+
+
+def run_metrics(report: RunReport) -> list[tuple[str, str, float]]:
+    """(kind, name, value) of every metric of `report`, names without the prefix."""
+    job = metric_job(report.job)
+    succeeded = report.exit_code == 0
+    return [
+        ("timing", f"{job}.duration", round(report.duration * 1000.0, 3)),
+        ("incr", f"{job}.runs", 1),
+        ("incr", f"{job}.success", 1 if succeeded else 0),
+        ("incr", f"{job}.failure", 0 if succeeded else 1),
+        ("incr", f"{job}.timeout", report.timeouts),
+        ("incr", f"{job}.retries", report.attempts - 1),
+        ("gauge", f"{job}.exit_code", report.exit_code),
+    ]
+
+
+def send_metrics(report: RunReport, host: str, port: int, prefix: str) -> None:
+    """Send `report`'s metrics to the statsd daemon at host:port. Raises OSError."""
+    from statsd import StatsClient
+
+    client = StatsClient(host, port, prefix=prefix)
+    try:
+        with client.pipeline() as pipe:
+            for kind, name, value in run_metrics(report):
+                if kind == "timing":
+                    pipe.timing(name, value)
+                elif kind == "incr":
+                    pipe.incr(name, int(value))
+                else:
+                    pipe.gauge(name, value)
+    finally:
+        client.close()

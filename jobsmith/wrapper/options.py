@@ -1,0 +1,231 @@
+"""The options of `jobsmith run`, parsed by hand (click would cost start-up time).
+
+Accepts exactly the options of DESIGN.md, as `--name value` or `--name=value`, then the
+command after `--` (or from the first argument that is not an option). `--help` prints
+`HELP`. Every mistake raises `UsageError` (exit status 125).
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+HELP = """\
+usage: jobsmith run --job FULL_NAME [options] -- COMMAND [ARGS...]
+
+Run COMMAND as one step of job FULL_NAME: in its own process group, with a timeout,
+retries, statsd metrics and a Sensu check result.
+
+options:
+  --job FULL_NAME         the job's full name, e.g. data/nightly-backup (required)
+  --timeout DUR           time limit of each attempt (default: none)
+  --kill-after DUR        SIGKILL this long after SIGTERM (default: 10s)
+  --retries N             retries after the first attempt (default: 0)
+  --backoff DUR           wait before the first retry, doubled for each next one (default: 10s)
+  --max-backoff DUR       longest wait between attempts (default: 10m)
+  --retry-on CODES        retry only on these exit statuses, e.g. 75,124 (default: any
+                          non-zero status and timeouts)
+  --max-duration DUR      a run that succeeds but takes longer is a warning
+  --ttl DUR               Sensu raises an alert when no result arrives within DUR (>= 5s)
+  --alert-handlers LIST   Sensu handlers, comma separated
+  -h, --help              show this message
+
+Durations: 90s, 30m, 1h30m, 2d or a number of seconds.
+Environment: JOBSMITH_STATSD=host:port, JOBSMITH_STATSD_PREFIX (default jobsmith),
+JOBSMITH_SENSU=tcp://host:port | udp://host:port | http://host:port/events,
+JOBSMITH_OUTBOX=DIR, JOBSMITH_MASK=VAR,... (values hidden in alerts), BUILD_URL.
+Exit status: the final attempt's status; 124 timed out; 128+N killed by signal N;
+125 wrapper failed or misused; 126 command not executable; 127 command not found.
+"""
+
+DEFAULT_KILL_AFTER = 10.0
+DEFAULT_BACKOFF = 10.0
+DEFAULT_MAX_BACKOFF = 600.0
+MIN_TTL = 5  # Sensu Go rejects a check TTL under 5 s (and Sensu 1.x one under 1 s).
+
+_VALUED = (
+    "--job",
+    "--timeout",
+    "--kill-after",
+    "--retries",
+    "--backoff",
+    "--max-backoff",
+    "--retry-on",
+    "--max-duration",
+    "--ttl",
+    "--alert-handlers",
+)
+
+
+class RunOptions:
+    """What one `jobsmith run` was asked to do; durations are seconds."""
+
+    __slots__ = (
+        "alert_handlers",
+        "backoff",
+        "command",
+        "job",
+        "kill_after",
+        "max_backoff",
+        "max_duration",
+        "retries",
+        "retry_on",
+        "timeout",
+        "ttl",
+    )
+
+    def __init__(
+        self,
+        job: str,
+        command: list[str],
+        *,
+        timeout: float | None = None,
+        kill_after: float = DEFAULT_KILL_AFTER,
+        retries: int = 0,
+        backoff: float = DEFAULT_BACKOFF,
+        max_backoff: float = DEFAULT_MAX_BACKOFF,
+        retry_on: frozenset[int] | None = None,
+        max_duration: float | None = None,
+        ttl: int | None = None,
+        alert_handlers: tuple[str, ...] = (),
+    ) -> None:
+        self.job = job
+        self.command = command
+        self.timeout = timeout
+        self.kill_after = kill_after
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.retry_on = retry_on
+        self.max_duration = max_duration
+        self.ttl = ttl
+        self.alert_handlers = alert_handlers
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"RunOptions({fields})"
+
+
+class HelpRequested(Exception):
+    """`--help` was given: print `HELP` and exit 0."""
+
+
+def parse_args(argv: list[str]) -> RunOptions:
+    """`RunOptions` from the arguments after `run`; raises UsageError or HelpRequested."""
+    values: dict[str, str] = {}
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--":
+            index += 1
+            break
+        if arg in ("-h", "--help"):
+            raise HelpRequested()
+        if not arg.startswith("-") or arg == "-":
+            break
+        name, has_value, value = arg.partition("=")
+        if name not in _VALUED:
+            _usage(f"unknown option {name!r}{_suggest(name)}")
+        if not has_value:
+            index += 1
+            if index >= len(argv):
+                _usage(f"option {name} needs a value")
+            value = argv[index]
+        if name in values:
+            _usage(f"option {name} given twice")
+        values[name] = value
+        index += 1
+    command = argv[index:]
+    if "--job" not in values:
+        _usage("--job FULL_NAME is required")
+    if not command:
+        _usage("no command given; put it after --")
+    job = values["--job"]
+    if not job.strip() or job != job.strip():
+        _usage(f"--job {job!r} is not a job name")
+    return RunOptions(
+        job,
+        command,
+        timeout=_positive_duration(values, "--timeout"),
+        kill_after=_duration(values, "--kill-after", DEFAULT_KILL_AFTER),
+        retries=_retries(values.get("--retries")),
+        backoff=_duration(values, "--backoff", DEFAULT_BACKOFF),
+        max_backoff=_duration(values, "--max-backoff", DEFAULT_MAX_BACKOFF),
+        retry_on=_codes(values.get("--retry-on")),
+        max_duration=_positive_duration(values, "--max-duration"),
+        ttl=_ttl(values),
+        alert_handlers=_handlers(values.get("--alert-handlers")),
+    )
+
+
+def _duration(values: dict[str, str], name: str, default: float) -> float:
+    if name not in values:
+        return default
+    from jobsmith.durations import parse_duration
+
+    try:
+        return parse_duration(values[name])
+    except ValueError as error:
+        _usage(f"{name}: {error}")
+
+
+def _positive_duration(values: dict[str, str], name: str) -> float | None:
+    if name not in values:
+        return None
+    seconds = _duration(values, name, 0.0)
+    if seconds <= 0:
+        _usage(f"{name} must be longer than 0s")
+    return seconds
+
+
+def _ttl(values: dict[str, str]) -> int | None:
+    seconds = _positive_duration(values, "--ttl")
+    if seconds is None:
+        return None
+    whole = int(-(-seconds // 1))  # Sensu takes whole seconds; round up.
+    if whole < MIN_TTL:
+        _usage(f"--ttl must be at least {MIN_TTL}s (Sensu rejects shorter TTLs)")
+    return whole
+
+
+def _retries(text: str | None) -> int:
+    if text is None:
+        return 0
+    if not text.isdigit() or not text.isascii():
+        _usage(f"--retries {text!r} is not a whole number >= 0")
+    return int(text)
+
+
+def _codes(text: str | None) -> frozenset[int] | None:
+    if text is None:
+        return None
+    codes = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or not part.isascii() or not 1 <= int(part) <= 255:
+            _usage(f"--retry-on {text!r}: each code must be a number from 1 to 255")
+        codes.add(int(part))
+    return frozenset(codes)
+
+
+def _handlers(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    for name in names:
+        if not all(char.isalnum() or char in "_.-" for char in name) or not name.isascii():
+            _usage(f"--alert-handlers: {name!r} is not a handler name")
+    return names
+
+
+def _suggest(name: str) -> str:
+    close = [option for option in _VALUED if option.startswith(name[:5])] if len(name) > 4 else []
+    return f" (did you mean {close[0]}?)" if len(close) == 1 else ""
+
+
+def _usage(message: str) -> NoReturn:
+    from jobsmith.wrapper.errors import UsageError
+
+    raise UsageError(message)
+

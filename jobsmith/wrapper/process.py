@@ -1,0 +1,263 @@
+"""Run one attempt of the command and supervise its whole process tree.
+
+The command starts in its own process group with its stdout and stderr on pipes to the
+wrapper (`pump.py`). It ends when it exits, when the attempt's timeout passes, or when
+the wrapper receives a stop signal (`signals.py`). In the last two cases, and whenever
+the command leaves processes behind, every descendant gets SIGTERM (and SIGCONT, so a
+stopped one can act on it), then SIGKILL after `kill_after`; a second stop signal
+skips the wait. The attempt is over only when no descendant is left.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import signal
+import time
+
+from jobsmith.wrapper.proctree import children_of, descendants, signal_all
+from jobsmith.wrapper.pump import OutputPump, grow_pipe
+from jobsmith.wrapper.tail import OutputTail
+
+EXIT_TIMEOUT = 124
+EXIT_CANNOT_INVOKE = 126
+EXIT_NOT_FOUND = 127
+RESCAN_SECONDS = 0.05
+
+# Dispositions the command gets back to default: Python ignores SIGPIPE and SIGXFSZ,
+# and exec keeps ignored signals ignored.
+_DEFAULT_SIGNALS = (
+    signal.SIGPIPE,
+    signal.SIGXFSZ,
+    signal.SIGINT,
+    signal.SIGQUIT,
+    signal.SIGTERM,
+    signal.SIGHUP,
+    signal.SIGCHLD,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from jobsmith.wrapper.signals import SignalWatch
+
+
+class AttemptOutcome:
+    """How one attempt ended. `exit_code` follows the coreutils `timeout` conventions."""
+
+    __slots__ = ("duration", "exit_code", "launch_error", "stop_signal", "term_signal", "timed_out")
+
+    def __init__(
+        self,
+        exit_code: int,
+        *,
+        timed_out: bool = False,
+        term_signal: int | None = None,
+        stop_signal: int | None = None,
+        launch_error: str | None = None,
+        duration: float = 0.0,
+    ) -> None:
+        self.exit_code = exit_code
+        self.timed_out = timed_out
+        self.term_signal = term_signal
+        self.stop_signal = stop_signal
+        self.launch_error = launch_error
+        self.duration = duration
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"AttemptOutcome({fields})"
+
+
+def exit_code_of(wait_status: int, timed_out: bool) -> int:
+    """The wrapper's status for a command's wait status: own code, 128+N, or 124."""
+    if timed_out:
+        return EXIT_TIMEOUT
+    if os.WIFSIGNALED(wait_status):
+        return 128 + os.WTERMSIG(wait_status)
+    return os.waitstatus_to_exitcode(wait_status)
+
+
+def run_attempt(
+    argv: list[str],
+    *,
+    watch: SignalWatch,
+    tail: OutputTail,
+    timeout: float | None = None,
+    kill_after: float = 10.0,
+    stdout_fd: int = 1,
+    stderr_fd: int = 2,
+    clock: Callable[[], float] = time.monotonic,
+) -> AttemptOutcome:
+    """Run `argv` to its end (and its descendants' end); never raises for the command."""
+    started = clock()
+    others = _own_children()
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    grow_pipe(out_write)
+    grow_pipe(err_write)
+    try:
+        pid = os.posix_spawnp(
+            argv[0],
+            argv,
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, out_write, 1),
+                (os.POSIX_SPAWN_DUP2, err_write, 2),
+            ],
+            setpgroup=0,
+            setsigdef=_DEFAULT_SIGNALS,
+        )
+    except OSError as error:
+        os.close(out_read)
+        os.close(err_read)
+        code = EXIT_NOT_FOUND if error.errno == errno.ENOENT else EXIT_CANNOT_INVOKE
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        return AttemptOutcome(code, launch_error=f"{argv[0]}: {reason}", duration=0.0)
+    finally:
+        os.close(out_write)
+        os.close(err_write)
+    pump = OutputPump({out_read: stdout_fd, err_read: stderr_fd}, tail)
+    supervisor = _Supervisor(pid, pump, watch, others, clock)
+    try:
+        supervisor.run(None if timeout is None else started + timeout, kill_after)
+    finally:
+        pump.close()
+        supervisor.kill_everything()
+    status = supervisor.status
+    assert status is not None
+    return AttemptOutcome(
+        exit_code_of(status, supervisor.timed_out),
+        timed_out=supervisor.timed_out,
+        term_signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        stop_signal=supervisor.stop_signal,
+        duration=clock() - started,
+    )
+
+
+class _Supervisor:
+    """The poll loop of one attempt: pump output, reap, time out, terminate, kill."""
+
+    def __init__(
+        self,
+        pid: int,
+        pump: OutputPump,
+        watch: SignalWatch,
+        others: set[int],
+        clock: Callable[[], float],
+    ) -> None:
+        self.pid = pid
+        self.pump = pump
+        self.watch = watch
+        self.others = others  # children the wrapper had before: not the command's
+        self.clock = clock
+        self.status: int | None = None
+        self.timed_out = False
+        self.stop_signal: int | None = None
+        self.terminating_since: float | None = None
+        self.killing = False
+
+    def run(self, deadline: float | None, kill_after: float) -> None:
+        poller = select.poll()
+        poller.register(self.watch.fd, select.POLLIN)
+        for fd in self.pump.routes:
+            poller.register(fd, select.POLLIN)
+        self.reap()
+        while True:
+            now = self.clock()
+            if self.terminating_since is None:
+                if self.status is None and deadline is not None and now >= deadline:
+                    self.timed_out = True
+                    self.terminate(now)
+                elif self.status is None and self.watch.stop_signal is not None:
+                    self.stop_signal = self.watch.stop_signal
+                    self.terminate(now)
+                elif self.status is not None:
+                    if not self.tree():
+                        break
+                    self.terminate(now)  # the command exited but left processes behind
+            if self.terminating_since is not None:
+                escalate = len(self.watch.received) > 1 and self.stop_signal is not None
+                if not self.killing and (now >= self.terminating_since + kill_after or escalate):
+                    self.killing = True
+                left = self.tree()
+                if self.status is not None and not left:
+                    break
+                if self.killing:
+                    signal_all(left, signal.SIGKILL)
+            wait = self.poll_timeout(now, deadline, kill_after)
+            for fd, _events in poller.poll(wait):
+                if fd == self.watch.fd:
+                    self.watch.clear()
+                    self.reap()
+                elif not self.pump.on_ready(fd):
+                    poller.unregister(fd)
+        self.drain(poller)
+
+    def poll_timeout(self, now: float, deadline: float | None, kill_after: float) -> int | None:
+        """Milliseconds until the next thing to check (None: until an event)."""
+        if self.terminating_since is not None:
+            return int(RESCAN_SECONDS * 1000)
+        if self.status is not None:
+            return 0
+        if deadline is None:
+            return None
+        return max(int((deadline - now) * 1000) + 1, 0)
+
+    def drain(self, poller: select.poll) -> None:
+        """Copy what the finished tree left in the pipes, up to their end."""
+        while self.pump.open:
+            events = poller.poll(int(RESCAN_SECONDS * 1000))
+            if not events:
+                break
+            for fd, _events in events:
+                if fd == self.watch.fd:
+                    self.watch.clear()
+                elif not self.pump.on_ready(fd):
+                    poller.unregister(fd)
+
+    def terminate(self, now: float) -> None:
+        self.terminating_since = now
+        try:
+            os.killpg(self.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+        left = self.tree()
+        signal_all(left, signal.SIGTERM)
+        signal_all(left, signal.SIGCONT)
+
+    def tree(self) -> list[int]:
+        """The command's live processes (reaping those that ended)."""
+        self.reap()
+        return descendants(os.getpid(), exclude=self.others)
+
+    def reap(self) -> None:
+        """Collect the command's exit status and any re-parented orphan that ended."""
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                self.status = status
+        for child in _own_children() - self.others:
+            if child == self.pid:
+                continue
+            try:
+                os.waitpid(child, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+    def kill_everything(self) -> None:
+        """Last resort when the loop ended by an exception: leave nothing running."""
+        while True:
+            left = self.tree()
+            if self.status is None:
+                left.append(self.pid)
+            if not left:
+                return
+            signal_all(left, signal.SIGKILL)
+            time.sleep(0.01)
+
+
+def _own_children() -> set[int]:
+    return set(children_of(os.getpid()))

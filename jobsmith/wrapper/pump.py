@@ -1,0 +1,75 @@
+"""Copy the command's stdout and stderr to the wrapper's, byte for byte, keeping a tail.
+
+Each stream comes through its own pipe; the supervisor's poll loop calls `on_ready`
+when one is readable. Reads and writes use large buffers and no decoding, so the copy
+costs about what `cat` costs. When the wrapper's own output is gone (EPIPE, a reader
+that quit), the pipe from the command is closed too, so the command sees the same
+broken pipe it would have seen without the wrapper.
+"""
+
+from __future__ import annotations
+
+import os
+
+from jobsmith.wrapper.tail import OutputTail
+
+CHUNK = 1 << 20
+PIPE_SIZE = 1 << 20
+F_SETPIPE_SZ = 1031  # Linux fcntl: resize a pipe's buffer.
+
+
+class OutputPump:
+    """Forwards each read end in `routes` to its write end, feeding `tail`."""
+
+    def __init__(self, routes: dict[int, int], tail: OutputTail) -> None:
+        self.routes = dict(routes)
+        self.tail = tail
+
+    @property
+    def open(self) -> bool:
+        return bool(self.routes)
+
+    def on_ready(self, fd: int) -> bool:
+        """Move what is ready on `fd`; False once the stream has ended (fd closed)."""
+        data = os.read(fd, CHUNK)
+        if not data:
+            self._close(fd)
+            return False
+        self.tail.feed(data)
+        try:
+            _write_all(self.routes[fd], data)
+        except BrokenPipeError:
+            self._close(fd)
+            return False
+        return True
+
+    def close(self) -> None:
+        for fd in list(self.routes):
+            self._close(fd)
+
+    def _close(self, fd: int) -> None:
+        self.routes.pop(fd, None)
+        os.close(fd)
+
+
+def grow_pipe(fd: int) -> None:
+    """Ask for a 1 MiB pipe buffer (fewer wake-ups); keep the default where refused."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE)
+    except OSError:
+        pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:  # our stdout was left non-blocking by whoever owns it
+            import select
+
+            select.select([], [fd], [])
+            continue
+        view = view[written:]

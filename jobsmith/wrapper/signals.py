@@ -1,0 +1,85 @@
+"""The signals that tell the wrapper to stop, and a wake-up pipe for its poll loop.
+
+SIGTERM, SIGINT and SIGHUP (Jenkins aborting a build) are recorded, not acted on here:
+the supervisor then terminates the command's whole tree and the runner starts no
+retry. SIGCHLD only wakes the loop so that exited processes are reaped promptly.
+Python's `signal.set_wakeup_fd` writes a byte to the pipe for every signal, so a
+`poll` on it returns as soon as one arrives.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+
+
+class SignalWatch:
+    """Installs the wrapper's signal handlers until `close()`; usable as a context manager."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self._read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._read_fd, False)
+        os.set_blocking(self._write_fd, False)
+        self._previous_wakeup = signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
+        self._previous = {sig: signal.signal(sig, self._on_stop) for sig in STOP_SIGNALS}
+        self._previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, _on_child)
+
+    @property
+    def fd(self) -> int:
+        """Readable whenever a signal arrived; call `clear()` after."""
+        return self._read_fd
+
+    @property
+    def stop_signal(self) -> int | None:
+        """The first stop signal received, if any."""
+        return self.received[0] if self.received else None
+
+    def clear(self) -> None:
+        try:
+            while os.read(self._read_fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; return True as soon as a stop signal arrives."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        poller = select.poll()
+        poller.register(self._read_fd, select.POLLIN)
+        while not self.received:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            poller.poll(max(int(left * 1000) + 1, 1))
+            self.clear()
+        return True
+
+    def close(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(self._previous_wakeup)
+        os.close(self._read_fd)
+        os.close(self._write_fd)
+
+    def __enter__(self) -> SignalWatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+
+
+def _on_child(signum: int, frame: FrameType | None) -> None:
+    """Nothing to do: the wake-up byte is what matters."""

@@ -1,0 +1,70 @@
+"""`jobsmith schedule` over a small spec tree."""
+
+import json
+
+from click.testing import CliRunner
+
+from jobsmith.cli.app import cli
+
+
+def write(root, name, text):
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def tree(tmp_path, herd=0):
+    write(tmp_path, "data/backup.yaml", "schedule: H 2 * * *\ncommand: ./backup\n")
+    write(tmp_path, "data/sync.yaml", "schedule: H/30 * * * *\ntimezone: Europe/Berlin\n"
+          "command: ./sync\n")
+    write(tmp_path, "manual.yaml", "command: ./by-hand\n")
+    write(tmp_path, "old.yaml", "schedule: '@daily'\ndisabled: true\ncommand: ./old\n")
+    for i in range(herd):
+        write(tmp_path, f"herd/job{i}.yaml", "schedule: 0 3 * * *\ncommand: ./x\n")
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["schedule", *args])
+
+
+def test_table(tmp_path):
+    result = run(str(tree(tmp_path)), "--from", "2026-03-28T00:00:00Z", "--hours", "6")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.splitlines()[0].split() == ["JOB", "SPEC", "RESOLVED", "RUNS", "NEXT"]
+    assert "data/backup" in out and "data/sync" in out and "12" in out
+    assert "manual" not in out
+    assert "disabled (no runs): old" in out
+    assert result.stderr == ""
+
+
+def test_json_with_herd_warning(tmp_path):
+    result = run(str(tree(tmp_path, herd=5)), "--from", "2026-03-28T00:00:00Z",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    names = [job["full_name"] for job in data["jobs"]]
+    assert names == ["data/backup", "data/sync", *[f"herd/job{i}" for i in range(5)]]
+    assert data["disabled"] == ["old"]
+    assert len(data["warnings"]) == 1 and "5 jobs with a fixed minute" in data["warnings"][0]
+    assert data["jobs"][1]["spec"] == "TZ=Europe/Berlin\nH/30 * * * *"
+    assert len(data["jobs"][1]["runs"]) == 48
+
+
+def test_svg_to_file_warns_on_stderr(tmp_path):
+    root = tree(tmp_path / "specs", herd=6)
+    out = tmp_path / "chart.svg"
+    result = run(str(root), "--from", "2026-03-28T00:00:00Z", "--format", "svg", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("<svg")
+    assert result.stdout == ""
+    assert result.stderr.startswith("warning: 6 jobs with a fixed minute")
+
+
+def test_bad_tree_and_bad_options(tmp_path):
+    write(tmp_path, "bad.yaml", "schedule: 61 * * * *\ncommand: ./x\n")
+    result = run(str(tmp_path))
+    assert result.exit_code == 2 and "61 is an invalid value" in result.stderr
+    assert run(str(tmp_path), "--hours", "0").exit_code == 2
+    assert run(str(tmp_path), "--format", "png").exit_code == 2

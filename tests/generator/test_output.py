@@ -1,0 +1,108 @@
+"""generate(): deterministic, rewrites only what changed, atomic, refuses foreign dirs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jobsmith.errors import SpecError
+from jobsmith.generator import generate
+from jobsmith.generator.output import AtomicOutput, OutputError
+
+EXAMPLES = Path(__file__).parents[2] / "examples" / "jobs"
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.read_bytes())
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def jobs(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLES, tmp_path / "jobs")
+    return tmp_path / "jobs"
+
+
+def test_same_input_same_bytes(jobs: Path, tmp_path: Path) -> None:
+    generate(jobs, tmp_path / "a")
+    generate(jobs, tmp_path / "b")
+    first = {k: v[1] for k, v in _snapshot(tmp_path / "a").items()}
+    second = {k: v[1] for k, v in _snapshot(tmp_path / "b").items()}
+    assert first == second
+    assert "manifest.json" in first and "dsl/folders.groovy" in first
+
+
+def test_second_run_changes_nothing(jobs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    generate(jobs, out)
+    before = _snapshot(out)
+    result = generate(jobs, out)
+    assert result.stats.written == 0 and result.stats.removed == 0
+    assert _snapshot(out) == before
+
+
+def test_one_changed_spec_rewrites_only_its_files(jobs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    generate(jobs, out)
+    before = _snapshot(out)
+    spec = jobs / "maintenance" / "cleanup-tmp.yaml"
+    spec.write_text(spec.read_text().replace("timeout: 20m", "timeout: 25m"))
+    result = generate(jobs, out)
+    after = _snapshot(out)
+    changed = sorted(k for k in after if before.get(k) != after[k])
+    assert changed == ["dsl/maintenance/cleanup_tmp.groovy", "manifest.json",
+                       "pipelines/maintenance/cleanup-tmp.groovy"]
+    assert result.stats.written == 3
+
+
+def test_removed_job_disappears(jobs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    generate(jobs, out)
+    (jobs / "reindex-search.yaml").unlink()
+    result = generate(jobs, out)
+    assert result.stats.removed == 2
+    assert not (out / "dsl" / "reindex_search.groovy").exists()
+
+
+def test_spec_error_leaves_previous_output(jobs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    generate(jobs, out)
+    before = _snapshot(out)
+    (jobs / "broken.yaml").write_text("comand: x\n")
+    with pytest.raises(SpecError):
+        generate(jobs, out)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs", "out"]
+
+
+def test_failure_while_writing_leaves_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with AtomicOutput(out, "manifest.json") as output:
+        output.write("manifest.json", b"{}")
+        output.write("dsl/a.groovy", b"old")
+    before = _snapshot(out)
+    with pytest.raises(RuntimeError), AtomicOutput(out, "manifest.json") as output:
+        output.write("manifest.json", b"{}")
+        output.write("dsl/a.groovy", b"new")
+        raise RuntimeError("interrupted")
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_stale_staging_from_a_killed_run_is_cleaned(jobs: Path, tmp_path: Path) -> None:
+    stale = tmp_path / ".jobsmith-staging-out-99999"
+    stale.mkdir()
+    (stale / "junk").write_text("x")
+    generate(jobs, tmp_path / "out")
+    assert not stale.exists()
+
+
+def test_refuses_to_replace_a_directory_that_is_not_output(jobs: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "home"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputError, match="not jobsmith output"):
+        generate(jobs, precious)
+    assert (precious / "notes.txt").read_text() == "keep me"

@@ -1,0 +1,105 @@
+"""Loading a spec tree: full names, folders, `_defaults` merging, typed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobsmith.spec import load_tree
+
+EXAMPLES = Path(__file__).parents[2] / "examples" / "jobs"
+
+
+def _tree(tmp_path: Path, files: dict[str, str]):  # type: ignore[no-untyped-def]
+    for name, text in files.items():
+        path = tmp_path / "jobs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return load_tree(tmp_path / "jobs")
+
+
+def test_examples_load_with_every_core_key() -> None:
+    tree = load_tree(EXAMPLES)
+    assert len(tree.jobs) >= 8
+    assert tree.folders == ["data", "maintenance", "reports"]
+    used = {key for job in tree.jobs.values() for key in job.model_fields_set}
+    core = {"description", "owner", "schedule", "timezone", "agent", "concurrency", "timeout",
+            "retries", "command", "stages", "env", "credentials", "parameters", "alerts",
+            "retention", "disabled"}
+    assert core <= used
+
+
+def test_full_names_and_nested_folders(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {"a/b/c.yaml": "command: x\n", "top.yml": "command: y\n"})
+    assert list(tree.jobs) == ["a/b/c", "top"]
+    assert tree.folders == ["a", "a/b"]
+    assert tree.jobs["a/b/c"].folder == "a/b" and tree.jobs["a/b/c"].base_name == "c"
+
+
+def test_hidden_files_and_other_suffixes_are_ignored(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {"a.yaml": "command: x\n", ".git/x.yaml": "junk: [",
+                            "notes.txt": "hello", "b.json": "{}"})
+    assert list(tree.jobs) == ["a"]
+
+
+def test_defaults_merge_deeply_nearer_wins_lists_replace(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {
+        "_defaults.yaml": "owner: platform\ntimeout: 1h\nalerts:\n  handlers: [a, b]\n"
+                          "  max_duration: 10m\nenv:\n  A: root\n  B: root\n",
+        "team/_defaults.yml": "owner: team\nalerts:\n  handlers: [c]\nenv:\n  B: team\n",
+        "team/job.yaml": "command: x\nenv:\n  C: job\n",
+        "other.yaml": "command: y\nowner: me\n",
+    })
+    job = tree.jobs["team/job"]
+    assert job.owner == "team"
+    assert job.timeout == 3600.0
+    assert job.alerts.handlers == ("c",)
+    assert job.alerts.max_duration == 600.0
+    assert dict(job.env) == {"A": "root", "B": "team", "C": "job"}
+    assert tree.jobs["other"].owner == "me"
+    assert tree.jobs["other"].alerts.handlers == ("a", "b")
+
+
+def test_typed_values(tmp_path: Path) -> None:
+    job = _tree(tmp_path, {"j.yaml": """
+command: [run, --fast]
+timeout: 1h30m
+retries: {count: 3, backoff: 30s, max_backoff: 10m, on_exit_codes: [75]}
+concurrency: skip
+parameters:
+  - {name: FLAG, type: boolean, default: true}
+  - {name: PICK, type: choice, choices: [a, b]}
+credentials:
+  - {id: db, username: U, password: P}
+  - {id: tok, variable: T}
+schedule: H 2 * * *
+timezone: Europe/Berlin
+"""}).jobs["j"]
+    assert job.command == ("run", "--fast")
+    assert job.timeout == 5400.0
+    assert (job.retries.count, job.retries.backoff, job.retries.max_backoff) == (3, 30.0, 600.0)
+    assert job.retries.on_exit_codes == (75,)
+    assert job.parameters[0].default is True
+    assert job.mask_variables == ("U", "P", "T")
+    assert job.schedule is not None and job.schedule.timezone == "Europe/Berlin"
+    assert job.schedule.jenkins_text() == "TZ=Europe/Berlin\nH 2 * * *"
+    assert job.steps[0].name == "j" and job.steps[0].command == ("run", "--fast")
+
+
+def test_plain_retry_count(tmp_path: Path) -> None:
+    job = _tree(tmp_path, {"j.yaml": "command: x\nretries: 2\n"}).jobs["j"]
+    assert job.retries.count == 2
+
+
+def test_iso_interval_becomes_cron(tmp_path: Path) -> None:
+    job = _tree(tmp_path, {"j.yaml": "command: x\nschedule: R/2026-01-01T00:05:00Z/PT15M\n"})
+    schedule = job.jobs["j"].schedule
+    assert schedule is not None
+    assert schedule.resolve("j").format() == "5,20,35,50 * * * *"
+
+
+def test_model_is_frozen(tmp_path: Path) -> None:
+    job = _tree(tmp_path, {"j.yaml": "command: x\n"}).jobs["j"]
+    with pytest.raises(Exception, match="frozen"):
+        job.timeout = 5  # type: ignore[misc]
