@@ -11,13 +11,13 @@ import re
 import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import jinja2
 
 from jobsmith import __version__
-from jobsmith.cron import longest_gap
+from jobsmith.cron import ResolvedSchedule, longest_gap
 from jobsmith.durations import format_duration
 from jobsmith.generator.groovy import GroovyCode, groovy_list, groovy_string
 from jobsmith.spec.model import JobSpec, Parameter, RetryPolicy, Stage
@@ -133,13 +133,19 @@ def missed_run_ttl(job: JobSpec) -> float | None:
     """Sensu TTL: longest gap between runs + longest run + margin; None when off."""
     if job.schedule is None or job.disabled or not job.alerts.missed_runs:
         return None
-    gap = longest_gap(job.schedule.resolve(job.full_name), GAP_START)
+    gap = _longest_gap(job.schedule.resolve(job.full_name))
     if gap is None:
         return None
     run = longest_run(job)
     if run is None:
         run = job.alerts.max_duration or 0.0
     return float(int(gap + run + TTL_MARGIN))
+
+
+@lru_cache(maxsize=8192)
+def _longest_gap(resolved: ResolvedSchedule) -> float | None:
+    # Many jobs resolve to the same times; a year of runs is worth computing once.
+    return longest_gap(resolved, GAP_START)
 
 
 def _stage_views(job: JobSpec, ttl: float | None) -> list[StageView]:

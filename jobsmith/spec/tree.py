@@ -49,6 +49,7 @@ def load_tree(root: Path) -> SpecTree:
     problems: list[Problem] = []
     defaults_cache: dict[Path, Located | None] = {}
     jobs: dict[str, JobSpec] = {}
+    seen: set[str] = set()
     for path in _spec_files(root, problems):
         relative = path.relative_to(root)
         display = _display(root, path)
@@ -58,10 +59,11 @@ def load_tree(root: Path) -> SpecTree:
             problems.append(Problem(Location(display), f"name {bad_parts[0]!r} cannot be a "
                                     f"Jenkins job or folder name here; use {NAME_RULE}"))
             continue
-        if full_name.lower() in {n.lower() for n in jobs}:
+        if full_name.lower() in seen:
             problems.append(Problem(Location(display),
                                     f"job {full_name!r} is defined twice (.yaml and .yml?)"))
             continue
+        seen.add(full_name.lower())
         layers: list[Located] = []
         for directory in _ancestors(root, path.parent):
             layer = _defaults(directory, root, defaults_cache, problems)

@@ -41,14 +41,24 @@ class Located:
     block_scalars: set[Path_] = field(default_factory=set)
 
 
-class _Loader(yaml.SafeLoader):
+class _PyLoader(yaml.SafeLoader):
     """SafeLoader without timestamps: `2026-01-01` stays the string the user wrote."""
 
 
-_Loader.yaml_implicit_resolvers = {
+_PyLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+# libyaml's parser is ten times faster; the pure-Python one explains syntax errors better,
+# so a document libyaml rejects is parsed again by it for the message.
+_Loader: Any = _PyLoader
+if hasattr(yaml, "CSafeLoader"):
+
+    class _CLoader(yaml.CSafeLoader):  # type: ignore[misc]
+        yaml_implicit_resolvers = _PyLoader.yaml_implicit_resolvers
+
+    _Loader = _CLoader
 
 
 def read_spec_file(path: Path, display: str) -> Located:
@@ -79,41 +89,36 @@ def read_spec_file(path: Path, display: str) -> Located:
     return parse_text(text, display)
 
 
-def parse_text(text: str, display: str) -> Located:
-    loader = _Loader(text)
+def parse_text(text: str, display: str, loader_class: Any = None) -> Located:
+    loader = (loader_class or _Loader)(text)
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as error:
-            raise _yaml_problem(error, display) from None
-        except yaml.YAMLError as error:
-            raise SourceError(Problem(Location(display), f"invalid YAML: {error}")) from None
-        except RecursionError:
-            raise SourceError(
-                Problem(Location(display), "YAML nested too deeply to be a job spec")
-            ) from None
+        except (yaml.YAMLError, RecursionError):
+            if loader_class is None and _Loader is not _PyLoader:
+                return parse_text(text, display, _PyLoader)
+            raise
         if node is None:
-            raise SourceError(
-                Problem(Location(display), "file is empty; a spec is a mapping such as "
-                        "`command: ./run.sh`")
-            )
+            raise SourceError(Problem(
+                Location(display), "file is empty; a spec is a mapping such as `command: ./run.sh`"
+            ))
         builder = _Builder(loader, display)
-        try:
-            data = builder.build(node, ())
-        except RecursionError:
-            raise SourceError(
-                Problem(Location(display), "YAML nested too deeply to be a job spec")
-            ) from None
+        data = builder.build(node, ())
+    except yaml.MarkedYAMLError as error:
+        raise _yaml_problem(error, display) from None
+    except yaml.YAMLError as error:
+        raise SourceError(Problem(Location(display), f"invalid YAML: {error}")) from None
+    except RecursionError:
+        raise SourceError(
+            Problem(Location(display), "YAML nested too deeply to be a job spec")
+        ) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        kind = _kind(data)
-        raise SourceError(
-            Problem(
-                builder.located.values[()],
-                f"a spec must be a mapping of keys (such as `command:`), found {kind}",
-            )
-        )
+        raise SourceError(Problem(
+            builder.located.values[()],
+            f"a spec must be a mapping of keys (such as `command:`), found {_kind(data)}",
+        ))
     builder.located.data = data
     return builder.located
 

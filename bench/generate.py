@@ -1,0 +1,113 @@
+"""`jobsmith generate` against Jenkins Job Builder (`jenkins-jobs test`), side by side.
+
+Synthetic trees of equivalent jobs: timed trigger, agent label, one string parameter,
+timeout, shell command, log rotation. jobsmith also writes a pipeline per job.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+SIZES = (1000, 5000, 20000)
+JJB_SIZES = (1000, 5000)
+PER_FOLDER = 100
+
+SPEC = """description: Synthetic job {i}
+schedule: H H * * *
+agent: linux && batch
+timeout: 30m
+retention: {{builds: 30}}
+parameters:
+  - {{name: TARGET, default: all, description: what to process}}
+command: ./process.sh --part {i} "$TARGET"
+"""
+
+JJB_JOB = """- job:
+    name: team{folder}-job{i}
+    description: Synthetic job {i}
+    node: linux && batch
+    triggers:
+      - timed: H H * * *
+    parameters:
+      - string: {{name: TARGET, default: all, description: what to process}}
+    wrappers:
+      - timeout: {{timeout: 30, fail: true}}
+    builders:
+      - shell: ./process.sh --part {i} "$TARGET"
+    properties:
+      - build-discarder: {{num-to-keep: 30}}
+"""
+
+
+def write_specs(root: Path, count: int) -> None:
+    for i in range(count):
+        folder = root / f"team{i // PER_FOLDER}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"job{i}.yaml").write_text(SPEC.format(i=i))
+
+
+def write_jjb(root: Path, count: int) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    for start in range(0, count, PER_FOLDER):
+        text = "".join(JJB_JOB.format(i=i, folder=i // PER_FOLDER)
+                       for i in range(start, min(start + PER_FOLDER, count)))
+        (root / f"team{start // PER_FOLDER}.yaml").write_text(text)
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{command[:3]} failed: {process.stderr.read().decode()[-2000:]}"
+                         if process.stderr else f"{command[:3]} failed")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def inodes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
+
+
+def main() -> None:
+    jobsmith = str(BIN / "jobsmith")
+    jjb = shutil.which("jenkins-jobs", path=str(BIN))
+    print("## generate: jobsmith vs Jenkins Job Builder (jenkins-jobs test)\n")
+    print("| jobs | jobsmith s | ms/job | peak MiB | JJB s | JJB ms/job | JJB/jobsmith per job "
+          "| files rewritten after 1 spec change |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    for count in SIZES:
+        with tempfile.TemporaryDirectory() as scratch:
+            root = Path(scratch)
+            write_specs(root / "jobs", count)
+            seconds, peak = timed([jobsmith, "generate", str(root / "jobs"), "-o",
+                                   str(root / "out")])
+            before = inodes(root / "out")
+            changed_spec = root / "jobs" / "team0" / "job7.yaml"
+            changed_spec.write_text(changed_spec.read_text().replace("30m", "31m"))
+            timed([jobsmith, "generate", str(root / "jobs"), "-o", str(root / "out")])
+            after = inodes(root / "out")
+            rewritten = sorted(k for k in after if before.get(k) != after[k])
+            jjb_cell = ratio_cell = jjb_per_job = "not run"
+            if jjb and count in JJB_SIZES:
+                write_jjb(root / "jjb", count)
+                jjb_seconds, _ = timed([jjb, "test", "-o", str(root / "jjb-out"),
+                                        str(root / "jjb")])
+                jjb_cell = f"{jjb_seconds:.2f}"
+                jjb_per_job = f"{1000 * jjb_seconds / count:.2f}"
+                ratio_cell = f"{jjb_seconds / seconds:.1f}x"
+            print(f"| {count:,} | {seconds:.2f} | {1000 * seconds / count:.2f} | {peak:.0f} "
+                  f"| {jjb_cell} | {jjb_per_job} | {ratio_cell} | {', '.join(rewritten)} |")
+    print()
+
+
+if __name__ == "__main__":
+    main()
