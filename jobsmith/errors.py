@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 EXIT_USAGE = 2
 
@@ -18,9 +19,8 @@ class JobsmithError(Exception):
     exit_code = 1
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """A place in a file: 1-based line and column."""
+class Location(NamedTuple):
+    """A place in a file: 1-based line and column (a tuple: specs record thousands)."""
 
     path: str
     line: int = 1

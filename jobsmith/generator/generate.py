@@ -1,20 +1,31 @@
-"""`jobsmith generate`: a spec tree in, OUT/dsl, OUT/pipelines and OUT/manifest.json out."""
+"""`jobsmith generate`: a spec tree in, OUT/dsl, OUT/pipelines and OUT/manifest.json out.
+
+Large trees are loaded, rendered and written by worker processes, each taking whole
+chunks of jobs and writing their files into the staging directory itself; only small
+manifest entries travel back. The result does not depend on the number of workers.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jobsmith import __version__
+from jobsmith.errors import Problem, SpecError
 from jobsmith.generator.naming import FOLDERS_SCRIPT, dsl_paths, pipeline_path
-from jobsmith.generator.output import AtomicOutput, WriteStats
+from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
 from jobsmith.generator.render import render_folders, render_job
-from jobsmith.spec import load_tree
+from jobsmith.spec.tree import SpecFile, SpecLoader, discover
 
 MANIFEST = "manifest.json"
+CHUNK = 250  # jobs per task handed to a worker
+PARALLEL_FROM = 400  # fewer jobs than this are not worth starting workers
 
 
 @dataclass(frozen=True)
@@ -25,38 +36,103 @@ class GenerateResult:
     stats: WriteStats
 
 
-def generate(spec_root: Path, out: Path) -> GenerateResult:
+@dataclass(frozen=True)
+class _Task:
+    root: Path
+    staging: Path
+    target: Path
+    jobs: list[tuple[SpecFile, str, str]]  # spec, DSL path, pipeline path
+
+
+# (full name, manifest entry, {relative path: written?}) or the job's problems
+_Outcome = tuple[str, dict[str, Any], dict[str, bool]] | list[Problem]
+
+_loader: SpecLoader | None = None
+
+
+def _run(task: _Task) -> list[_Outcome]:
+    global _loader
+    if _loader is None or _loader.root != task.root:
+        _loader = SpecLoader(task.root)
+    outcomes: list[_Outcome] = []
+    for spec, dsl, pipeline in task.jobs:
+        job = _loader.load(spec)
+        if isinstance(job, list):
+            outcomes.append(job)
+            continue
+        rendered = render_job(job)
+        dsl_bytes = rendered.dsl.encode()
+        files = {
+            dsl: write_file(task.staging, task.target, dsl, dsl_bytes),
+            pipeline: write_file(task.staging, task.target, pipeline, rendered.pipeline.encode()),
+        }
+        entry = {
+            "source": spec.path.relative_to(task.root).as_posix(),
+            "dsl": dsl,
+            "pipeline": pipeline,
+            "schedule": job.schedule.jenkins_text() if job.schedule else None,
+            "ttl": rendered.ttl,
+            "disabled": job.disabled,
+            "sha256": hashlib.sha256(dsl_bytes).hexdigest(),
+        }
+        outcomes.append((spec.full_name, entry, files))
+    return outcomes
+
+
+def _outcomes(tasks: list[_Task], workers: int) -> Iterator[_Outcome]:
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield from _run(task)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        for outcomes in pool.imap(_run, tasks):
+            yield from outcomes
+
+
+def _workers(jobs: int) -> int:
+    if jobs < PARALLEL_FROM:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def generate(spec_root: Path, out: Path, workers: int | None = None) -> GenerateResult:
     """Validate every spec below `spec_root` and replace `out` with the generated Groovy.
 
-    Raises SpecError (nothing written) when any spec is invalid.
+    Raises SpecError, listing every problem, when any spec is invalid; `out` is then
+    left as it was.
     """
-    tree = load_tree(Path(spec_root))
-    folders = tree.folders
-    names = dsl_paths(tree.jobs)
+    discovery = discover(Path(spec_root))
+    problems = list(discovery.problems)
+    names = dsl_paths(discovery.full_names)
+    folders = sorted({"/".join(name.split("/")[:depth])
+                      for name in discovery.full_names
+                      for depth in range(1, name.count("/") + 1)},
+                     key=lambda f: (f.count("/"), f))
     manifest: dict[str, Any] = {
         "generator": f"jobsmith {__version__}",
         "folders_script": f"dsl/{FOLDERS_SCRIPT}",
         "folders": folders,
         "jobs": {},
     }
+    jobs = [(spec, f"dsl/{names[spec.full_name]}", f"pipelines/{pipeline_path(spec.full_name)}")
+            for spec in discovery.files]
     with AtomicOutput(Path(out), MANIFEST) as output:
+        tasks = [_Task(discovery.root, output.staging, output.target, jobs[i:i + CHUNK])
+                 for i in range(0, len(jobs), CHUNK)]
+        count = workers if workers is not None else _workers(len(jobs))
+        for outcome in _outcomes(tasks, count):
+            if isinstance(outcome, list):
+                problems.extend(outcome)
+                continue
+            full_name, entry, files = outcome
+            manifest["jobs"][full_name] = entry
+            for relative, written in files.items():
+                output.record(relative, written)
+        if problems:
+            raise SpecError(list(dict.fromkeys(problems)))
         output.write(f"dsl/{FOLDERS_SCRIPT}", render_folders(folders).encode())
-        for full_name, job in tree.jobs.items():
-            rendered = render_job(job)
-            dsl = f"dsl/{names[full_name]}"
-            pipeline = f"pipelines/{pipeline_path(full_name)}"
-            output.write(dsl, rendered.dsl.encode())
-            output.write(pipeline, rendered.pipeline.encode())
-            manifest["jobs"][full_name] = {
-                "source": Path(job.source).relative_to(tree.root).as_posix(),
-                "dsl": dsl,
-                "pipeline": pipeline,
-                "schedule": job.schedule.jenkins_text() if job.schedule else None,
-                "ttl": rendered.ttl,
-                "disabled": job.disabled,
-                "sha256": hashlib.sha256(rendered.dsl.encode()).hexdigest(),
-            }
         text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         output.write(MANIFEST, text.encode())
-    return GenerateResult(out=Path(out), jobs=len(tree.jobs), folders=len(folders),
+    return GenerateResult(out=Path(out), jobs=len(jobs), folders=len(folders),
                           stats=output.stats)

@@ -69,22 +69,17 @@ class AtomicOutput:
                 )
 
     def write(self, relative: str, data: bytes) -> None:
+        self.record(relative, write_file(self.staging, self.target, relative, data))
+
+    def record(self, relative: str, written: bool) -> None:
+        """Count a file written into the staging directory (here or by `write_file`)."""
         if relative in self._seen:
             raise OutputError(f"generator wrote {relative} twice")
         self._seen.add(relative)
-        destination = self.staging / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        current = self.target / relative
-        try:
-            if current.stat().st_size == len(data) and current.read_bytes() == data:
-                os.link(current, destination)
-                self.stats.unchanged += 1
-                return
-        except OSError:
-            pass
-        with open(destination, "wb") as handle:
-            handle.write(data)
-        self.stats.written += 1
+        if written:
+            self.stats.written += 1
+        else:
+            self.stats.unchanged += 1
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
@@ -106,6 +101,44 @@ class AtomicOutput:
             _exchange(self.staging, self.target)
         else:
             os.rename(self.staging, self.target)
+
+
+def write_file(staging: Path, target: Path, relative: str, data: bytes) -> bool:
+    """Put `data` at `staging/relative`; False when it was linked unchanged from `target`.
+
+    A plain function so that worker processes can write their share of the output.
+    """
+    destination = os.path.join(staging, relative)
+    current = os.path.join(target, relative)
+    try:
+        if os.stat(current).st_size == len(data):
+            with open(current, "rb") as handle:
+                same = handle.read() == data
+            if same:
+                _link(current, destination)
+                return False
+    except OSError:
+        pass
+    try:
+        fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+    return True
+
+
+def _link(current: str, destination: str) -> None:
+    try:
+        os.link(current, destination)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        os.link(current, destination)
 
 
 def _exchange(a: Path, b: Path) -> None:

@@ -399,7 +399,8 @@ class JobSpec(JobDocument):
         if self.stages is not None:
             return self.stages
         assert self.command is not None
-        return (Stage(name=self.base_name, command=self.command),)
+        return (Stage.model_construct(name=self.base_name, command=self.command, agent=None,
+                                      timeout=None, retries=None, env={}),)
 
     @property
     def mask_variables(self) -> tuple[str, ...]:

@@ -41,19 +41,37 @@ class SpecTree:
         return sorted(found, key=lambda f: (f.count("/"), f))
 
 
-def load_tree(root: Path) -> SpecTree:
-    """Load and validate every job spec below `root`."""
+@dataclass(frozen=True)
+class SpecFile:
+    path: Path
+    full_name: str
+    display: str  # the path as errors show it: SPEC_ROOT/relative
+
+
+@dataclass
+class Discovery:
+    """The job files of a tree, found from names alone (no file is parsed yet)."""
+
+    root: Path
+    files: list[SpecFile]
+    problems: list[Problem]
+
+    @property
+    def full_names(self) -> list[str]:
+        return [spec.full_name for spec in self.files]
+
+
+def discover(root: Path) -> Discovery:
+    """Find every job file below `root`, with problems of names and duplicates."""
     root = Path(root)
     if not root.is_dir():
         raise SpecError([Problem(Location(str(root)), "spec root is not a directory")])
     problems: list[Problem] = []
-    defaults_cache: dict[Path, Located | None] = {}
-    jobs: dict[str, JobSpec] = {}
+    files: list[SpecFile] = []
     seen: set[str] = set()
     for path in _spec_files(root, problems):
-        relative = path.relative_to(root)
         display = _display(root, path)
-        full_name = relative.with_suffix("").as_posix()
+        full_name = path.relative_to(root).with_suffix("").as_posix()
         bad_parts = [p for p in full_name.split("/") if not NAME.match(p)]
         if bad_parts:
             problems.append(Problem(Location(display), f"name {bad_parts[0]!r} cannot be a "
@@ -64,30 +82,56 @@ def load_tree(root: Path) -> SpecTree:
                                     f"job {full_name!r} is defined twice (.yaml and .yml?)"))
             continue
         seen.add(full_name.lower())
+        files.append(SpecFile(path, full_name, display))
+    folders = {spec.full_name.rpartition("/")[0] for spec in files}
+    for spec in files:
+        name = spec.full_name
+        if any(folder == name or folder.startswith(f"{name}/") for folder in folders):
+            problems.append(Problem(Location(spec.display),
+                                    f"job {name!r} has the name of a folder of other jobs "
+                                    f"({name}/); Jenkins cannot hold both: rename one"))
+    if not files and not problems:
+        problems.append(Problem(Location(str(root)), "no job specs (*.yaml, *.yml) found"))
+    return Discovery(root, files, problems)
+
+
+class SpecLoader:
+    """Loads job files of one tree; each `_defaults` file is read once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._defaults: dict[Path, Located | None] = {}
+
+    def load(self, spec: SpecFile) -> JobSpec | list[Problem]:
+        problems: list[Problem] = []
         layers: list[Located] = []
-        for directory in _ancestors(root, path.parent):
-            layer = _defaults(directory, root, defaults_cache, problems)
+        for directory in _ancestors(self.root, spec.path.parent):
+            layer = _defaults(directory, self.root, self._defaults, problems)
             if layer is not None:
                 layers.append(layer)
         try:
-            layers.append(read_spec_file(path, display))
+            layers.append(read_spec_file(spec.path, spec.display))
         except SourceError as error:
-            problems.append(error.problem)
-            continue
-        job = _validate(layers, full_name, display, problems)
-        if job is not None:
-            jobs[full_name] = job
-    folders = {name.rpartition("/")[0] for name in jobs}
-    for name in sorted(jobs):
-        if any(folder == name or folder.startswith(f"{name}/") for folder in folders):
-            problems.append(Problem(Location(jobs[name].source),
-                                    f"job {name!r} has the name of a folder of other jobs "
-                                    f"({name}/); Jenkins cannot hold both: rename one"))
+            return [*problems, error.problem]
+        job = _validate(layers, spec.full_name, spec.display, problems)
+        return job if job is not None and not problems else problems
+
+
+def load_tree(root: Path) -> SpecTree:
+    """Load and validate every job spec below `root`; SpecError lists every problem."""
+    discovery = discover(root)
+    problems = list(discovery.problems)
+    loader = SpecLoader(discovery.root)
+    jobs: dict[str, JobSpec] = {}
+    for spec in discovery.files:
+        loaded = loader.load(spec)
+        if isinstance(loaded, list):
+            problems.extend(loaded)
+        else:
+            jobs[spec.full_name] = loaded
     if problems:
         raise SpecError(list(dict.fromkeys(problems)))
-    if not jobs:
-        raise SpecError([Problem(Location(str(root)), "no job specs (*.yaml, *.yml) found")])
-    return SpecTree(root=root, jobs=dict(sorted(jobs.items())))
+    return SpecTree(root=discovery.root, jobs=dict(sorted(jobs.items())))
 
 
 def _display(root: Path, path: Path) -> str:
@@ -161,8 +205,12 @@ def _merge_value(base: Any, over: Any, path: Path_, layer: Located, merged: Loca
 def _copy_locations(layer: Located, merged: Located, path: Path_) -> None:
     size = len(path)
     for table, target in ((layer.values, merged.values), (layer.keys, merged.keys)):
-        for key in [k for k in target if k[:size] == path and len(k) > size]:
-            del target[key]
+        if path in merged.values:  # replacing an earlier layer's value: forget its parts
+            for key in [k for k in target if len(k) > size and k[:size] == path]:
+                del target[key]
+        if size == 0:
+            target.update(table)
+            continue
         for key, location in table.items():
             if key[:size] == path:
                 target[key] = location

@@ -55,7 +55,7 @@ _PyLoader.yaml_implicit_resolvers = {
 _Loader: Any = _PyLoader
 if hasattr(yaml, "CSafeLoader"):
 
-    class _CLoader(yaml.CSafeLoader):  # type: ignore[misc]
+    class _CLoader(yaml.CSafeLoader):
         yaml_implicit_resolvers = _PyLoader.yaml_implicit_resolvers
 
     _Loader = _CLoader
@@ -132,6 +132,7 @@ def _yaml_problem(error: yaml.MarkedYAMLError, display: str) -> SourceError:
 
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Builder:
@@ -152,7 +153,13 @@ class _Builder:
         if self.nodes > MAX_NODES:
             raise self.fail(node.start_mark, f"document has over {MAX_NODES:,} values "
                             "(aliases counted each time they are used); too large for a spec")
-        self.located.values.setdefault(path, self.here(node.start_mark))
+        mark = node.start_mark
+        if path not in self.located.values:
+            self.located.values[path] = Location(self.display, mark.line + 1, mark.column + 1)
+        if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+            if node.style in ("|", ">"):
+                self.located.block_scalars.add(path)
+            return node.value
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
             raise self.fail(node.start_mark, f"YAML tag {node.tag!r} is not allowed in a spec; "
                             "write plain values")

@@ -106,3 +106,22 @@ def test_refuses_to_replace_a_directory_that_is_not_output(jobs: Path, tmp_path:
     with pytest.raises(OutputError, match="not jobsmith output"):
         generate(jobs, precious)
     assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_parallel_workers_give_the_same_bytes(tmp_path: Path) -> None:
+    from bench.generate import write_specs
+
+    write_specs(tmp_path / "jobs", 600)
+    (tmp_path / "jobs" / "team3" / "job350.yaml").write_text("comand: x\n")
+    with pytest.raises(SpecError) as serial_error:
+        generate(tmp_path / "jobs", tmp_path / "serial", workers=1)
+    with pytest.raises(SpecError) as parallel_error:
+        generate(tmp_path / "jobs", tmp_path / "parallel", workers=2)
+    assert serial_error.value.render() == parallel_error.value.render()
+    assert not (tmp_path / "parallel").exists()
+    (tmp_path / "jobs" / "team3" / "job350.yaml").write_text("command: x\n")
+    generate(tmp_path / "jobs", tmp_path / "serial", workers=1)
+    result = generate(tmp_path / "jobs", tmp_path / "parallel", workers=2)
+    assert result.stats.written == 2 * 600 + 2
+    serial = {k: v[1] for k, v in _snapshot(tmp_path / "serial").items()}
+    assert serial == {k: v[1] for k, v in _snapshot(tmp_path / "parallel").items()}
