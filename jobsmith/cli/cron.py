@@ -44,10 +44,18 @@ def resolve(full_name: str | None, batch: bool, spec: str | None) -> None:
 @click.option("--job", "full_name", metavar="FULL_NAME", help="The job's full name (a/b).")
 @click.option("--from", "start", metavar="T", help="ISO 8601 instant with a zone; default now.")
 @click.option("--count", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--zone", default="UTC", show_default=True, metavar="CONTROLLER_ZONE",
-              help="The Jenkins controller's zone, for lines without TZ=.")
-@click.option("--batch", is_flag=True,
-              help="Read FULL_NAME<TAB>SPEC<TAB>CONTROLLER_ZONE<TAB>FROM lines from stdin.")
+@click.option(
+    "--zone",
+    default="UTC",
+    show_default=True,
+    metavar="CONTROLLER_ZONE",
+    help="The Jenkins controller's zone, for lines without TZ=.",
+)
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Read FULL_NAME<TAB>SPEC<TAB>CONTROLLER_ZONE<TAB>FROM lines from stdin.",
+)
 @click.argument("spec", required=False)
 @reports_errors
 def next_(

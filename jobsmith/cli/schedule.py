@@ -13,14 +13,33 @@ from jobsmith.cli.common import reports_errors, spec_root_argument
 @click.command()
 @spec_root_argument
 @click.option("--from", "start", metavar="T", help="ISO 8601 instant with a zone; default now.")
-@click.option("--hours", default=24.0, show_default=True, type=click.FloatRange(min=0,
-              min_open=True, max=24 * 366), help="Length of the window.")
-@click.option("--format", "output_format", default="table", show_default=True,
-              type=click.Choice(["table", "json", "svg"]))
-@click.option("--zone", default="UTC", show_default=True, metavar="CONTROLLER_ZONE",
-              help="The Jenkins controller's zone, for schedules without a zone.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of stdout.")
+@click.option(
+    "--hours",
+    default=24.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True, max=24 * 366),
+    help="Length of the window.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json", "svg"]),
+)
+@click.option(
+    "--zone",
+    default="UTC",
+    show_default=True,
+    metavar="CONTROLLER_ZONE",
+    help="The Jenkins controller's zone, for schedules without a zone.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout.",
+)
 @reports_errors
 def schedule(
     spec_root: str,
@@ -39,10 +58,14 @@ def schedule(
 
     tree = load_tree(Path(spec_root))
     begin = parse_instant(start) if start is not None else datetime.now(UTC)
-    jobs = [(name, job.schedule) for name, job in tree.jobs.items()
-            if job.schedule is not None and not job.disabled]
-    disabled = sorted(name for name, job in tree.jobs.items()
-                      if job.schedule is not None and job.disabled)
+    jobs = [
+        (name, job.schedule)
+        for name, job in tree.jobs.items()
+        if job.schedule is not None and not job.disabled
+    ]
+    disabled = sorted(
+        name for name, job in tree.jobs.items() if job.schedule is not None and job.disabled
+    )
     plan = plan_schedule(jobs, begin, begin + timedelta(hours=hours), zone)
     if output_format == "json":
         text = render_json(plan, {"disabled": disabled})

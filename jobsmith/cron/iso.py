@@ -8,6 +8,7 @@ Jenkins does for `@daily`. Anything else is an error naming the nearest periods 
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import datetime
 
@@ -21,7 +22,7 @@ _PERIOD = re.compile(
     r"(?:T(?:(?P<H>\d+)H)?(?:(?P<MI>\d+)M)?(?:(?P<S>\d+(?:[.,]\d+)?)S)?)?"
 )
 # Periods that work: divisors of a day, a day, a week.
-WORKING_MINUTES = tuple(n for n in range(1, DAY + 1) if DAY % n == 0) + (WEEK,)
+WORKING_MINUTES = (*(n for n in range(1, DAY + 1) if DAY % n == 0), WEEK)
 
 
 def _describe(minutes: int) -> str:
@@ -74,8 +75,9 @@ def _period_minutes(text: str, col: int) -> int:
             "cron repeats by the day or the week, so a period must divide a day "
             "(1,440 minutes) or be one day or one week"
         )
-        raise CronError(f"'{text}' cannot be written as Jenkins cron: {why}; use "
-                        f"{_nearest(minutes)}", 1, col)
+        raise CronError(
+            f"'{text}' cannot be written as Jenkins cron: {why}; use {_nearest(minutes)}", 1, col
+        )
     return minutes
 
 
@@ -103,7 +105,7 @@ def _compact(values: list[int], every: int) -> str:
         return "*"
     if len(values) > 4:
         step = values[1] - values[0]
-        if all(b - a == step for a, b in zip(values, values[1:], strict=False)):
+        if all(b - a == step for a, b in itertools.pairwise(values)):
             return f"{values[0]}-{values[-1]}" + (f"/{step}" if step > 1 else "")
     return ",".join(map(str, values))
 
@@ -194,4 +196,3 @@ def iso_interval_to_lines(text: str, timezone: str | None) -> tuple[list[str], s
     phase = start.hour * 60 + start.minute
     weekday = (start.weekday() + 1) % 7  # cron counts from Sunday
     return _lines_for_phase(minutes, phase, weekday), result_zone
-

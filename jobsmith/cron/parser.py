@@ -2,13 +2,14 @@
 
 Follows `CrontabLexer.g4`/`CrontabParser.g4` and `BaseParser` (Jenkins 2.4xx): numbers only
 (no names, `L`, `W`, `?`, `#`), `*`, `a-b`, `/step`, `H`, `H(a-b)`, commas, and the `@`
-aliases. Terms stay unresolved here; `evaluate` draws the `H` values for one job.
+aliases. Terms stay unresolved here; `CronLine.resolve_fields` draws `H` for one job.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from jobsmith.cron.errors import CronError
@@ -36,6 +37,7 @@ ALIASES = {
 _NUMBER = re.compile(r"\d+")
 _FIELD_SPLIT = re.compile(r"[ \t]+")
 _NAMES = re.compile(r"[A-Za-z]{3,}")
+_ZERO = JenkinsHash.zero()
 
 
 class TermKind(Enum):
@@ -67,6 +69,22 @@ class CronLine:
     alias: str | None
     line: int  # 1-based line number in the spec text
     text: str  # the line as written, trimmed
+    # The values of each field without `H`, computed once; None where `H` draws.
+    plain: tuple[tuple[int, ...] | None, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain = tuple(
+            None if any(term.hashed for term in terms) else _evaluate(terms, index, _ZERO)
+            for index, terms in enumerate(self.fields)
+        )
+        object.__setattr__(self, "plain", plain)
+
+    def resolve_fields(self, hash_: JenkinsHash) -> list[tuple[int, ...]]:
+        """Each field's sorted values; `H` terms draw from `hash_` left to right."""
+        return [
+            values if values is not None else _evaluate(terms, index, hash_)
+            for index, (terms, values) in enumerate(zip(self.fields, self.plain, strict=True))
+        ]
 
     def expanded_text(self) -> str:
         """The line in five-field form (`@daily` -> `H H * * *`)."""
@@ -83,6 +101,7 @@ def java_trim(text: str) -> str:
     return text[start:end]
 
 
+@functools.lru_cache(maxsize=4096)  # many jobs share lines; CronLine is immutable
 def parse_line(text: str, line: int, col: int) -> CronLine:
     """Parse one trimmed, non-empty, non-comment line starting at column `col`."""
     if text.startswith("@"):
@@ -195,7 +214,7 @@ def _parse_term(text: str, field: int, line: int, col: int) -> Term:
     if reader.peek():
         if reader.peek() == "/" and term.kind is TermKind.VALUE:
             raise CronError(
-                f"a step needs a range: write {start}-{UPPER[field]}{text[reader.pos:]} "
+                f"a step needs a range: write {start}-{UPPER[field]}{text[reader.pos :]} "
                 f"(or */step) in the {FIELD_NAMES[field]} field",
                 line,
                 col + reader.pos,
@@ -246,8 +265,8 @@ def _validate(term: Term, field: int, line: int) -> None:
             fail(f"step must be positive, but found {term.step}")
 
 
-def evaluate(terms: tuple[Term, ...], field: int, hash_: JenkinsHash) -> frozenset[int]:
-    """The values of one field, drawing from `hash_` for each `H` term, left to right."""
+def _evaluate(terms: tuple[Term, ...], field: int, hash_: JenkinsHash) -> tuple[int, ...]:
+    """The sorted values of one field, drawing from `hash_` for each `H`, left to right."""
     values: set[int] = set()
     for term in terms:
         if term.kind in (TermKind.VALUE, TermKind.RANGE, TermKind.STAR):
@@ -260,4 +279,4 @@ def evaluate(terms: tuple[Term, ...], field: int, hash_: JenkinsHash) -> frozens
     if field == 4 and 7 in values:  # day of week 7 is Sunday
         values.discard(7)
         values.add(0)
-    return frozenset(values)
+    return tuple(sorted(values))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from jobsmith.cron.runs import fire_minutes, from_minute, line_minutes, to_minute
+from jobsmith.cron.runs import fire_list, from_minute, line_minutes, to_minute
 from jobsmith.cron.schedule import ResolvedSchedule, Schedule
 from jobsmith.cron.zones import get_zone
 
@@ -42,8 +42,9 @@ class HerdWarning:
     peak_at: int  # UTC epoch minute of the first peak
 
     def message(self) -> str:
-        names = ", ".join(self.jobs[:5]) + (f" and {len(self.jobs) - 5} more" if
-                                           len(self.jobs) > 5 else "")
+        names = ", ".join(self.jobs[:5]) + (
+            f" and {len(self.jobs) - 5} more" if len(self.jobs) > 5 else ""
+        )
         at = from_minute(self.peak_at).strftime("%Y-%m-%dT%H:%M:%SZ")
         times = "once" if self.instants == 1 else f"at {self.instants} times"
         return (
@@ -85,7 +86,7 @@ def plan_schedule(
     fixed_jobs: dict[int, list[str]] = {}
     for full_name, schedule in sorted(jobs, key=lambda item: item[0]):
         resolved = schedule.resolve(full_name)
-        runs = tuple(fire_minutes(resolved, first, last, controller_zone))
+        runs = tuple(fire_list(resolved, first, last, controller_zone))
         plans.append(JobPlan(full_name, schedule.jenkins_text(), resolved.format(), runs))
         for minute in _fixed_minute_runs(resolved, first, last, controller_zone):
             fixed[minute] += 1

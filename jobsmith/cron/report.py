@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -11,7 +12,8 @@ from jobsmith.cron.runs import from_minute
 SHOWN_RUNS = 3
 
 
-def _instant(minute: int) -> str:
+@functools.lru_cache(maxsize=65536)
+def _instant(minute: int) -> str:  # jobs share minutes: format each one once
     return from_minute(minute).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -62,4 +64,5 @@ def plan_to_json(plan: SchedulePlan, extra: dict[str, Any] | None = None) -> dic
 
 
 def render_json(plan: SchedulePlan, extra: dict[str, Any] | None = None) -> str:
-    return json.dumps(plan_to_json(plan, extra), indent=2, ensure_ascii=False) + "\n"
+    """Compact JSON (10,000 jobs make megabytes; pipe through `jq` to read it)."""
+    return json.dumps(plan_to_json(plan, extra), ensure_ascii=False) + "\n"

@@ -12,13 +12,15 @@ minutes since the epoch (UTC), converted to datetimes only at the edges.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 from jobsmith.cron.schedule import ResolvedLine, ResolvedSchedule
-from jobsmith.cron.zones import get_zone, offset_stretches
+from jobsmith.cron.zones import get_zone, offset_stretches, offset_stretches_list
 
 MINUTES_PER_DAY = 1440
 HORIZON_YEARS = 2
@@ -54,24 +56,37 @@ def _matching_days(line: ResolvedLine, first: int, last: int) -> Iterator[int]:
         day += 1
 
 
-def line_minutes(line: ResolvedLine, zone_name: str, start: int, end: int) -> Iterator[int]:
-    """UTC epoch minutes in `[start, end)` at which one line fires, in order."""
+def _line_chunks(
+    line: ResolvedLine, zone_name: str, start: int, end: int, *, bulk: bool = False
+) -> Iterator[list[int]]:
+    """One line's fire minutes in `[start, end)`, in order, one list per matching day.
+
+    `bulk` computes the zone's offsets for the whole window at once and keeps them, for
+    many schedules over one short window; otherwise they are found lazily, year by year.
+    """
     if not line.can_fire():
         return
     zone = get_zone(zone_name)
     spread = line.minutes_of_day
-    for low, high, offset in offset_stretches(zone, start, end):
+    stretches = (
+        offset_stretches_list(zone_name, start, end) if bulk else offset_stretches(zone, start, end)
+    )
+    for low, high, offset in stretches:
         local_low, local_high = low + offset, high + offset
         for day in _matching_days(
             line, local_low // MINUTES_PER_DAY, (local_high - 1) // MINUTES_PER_DAY
         ):
             base = day * MINUTES_PER_DAY - offset
-            for minute in spread:
-                instant = base + minute
-                if instant >= high:
-                    break
-                if instant >= low:
-                    yield instant
+            first = bisect.bisect_left(spread, low - base)
+            last = bisect.bisect_left(spread, high - base)
+            if first < last:
+                yield [base + minute for minute in spread[first:last]]
+
+
+def line_minutes(line: ResolvedLine, zone_name: str, start: int, end: int) -> Iterator[int]:
+    """UTC epoch minutes in `[start, end)` at which one line fires, in order."""
+    for chunk in _line_chunks(line, zone_name, start, end):
+        yield from chunk
 
 
 def fire_minutes(
@@ -90,6 +105,20 @@ def fire_minutes(
         if minute != previous:  # several lines matching one minute still fire once
             yield minute
             previous = minute
+
+
+def fire_list(
+    resolved: ResolvedSchedule, start: int, end: int, controller_zone: str = "UTC"
+) -> list[int]:
+    """`fire_minutes` as a list, built in bulk: for short windows over many jobs."""
+    get_zone(controller_zone)
+    minutes = [
+        minute
+        for line in resolved.lines
+        for chunk in _line_chunks(line, line.zone or controller_zone, start, end, bulk=True)
+        for minute in chunk
+    ]
+    return minutes if len(resolved.lines) == 1 else sorted(set(minutes))
 
 
 def _plus_years(instant: datetime, years: int) -> datetime:
@@ -152,4 +181,4 @@ def longest_gap(
             runs.append(following)
         if len(runs) < 2:
             return None
-    return float(max(b - a for a, b in zip(runs, runs[1:], strict=False)) * 60)
+    return float(max(b - a for a, b in itertools.pairwise(runs)) * 60)

@@ -8,12 +8,13 @@ Jenkins' own reading: it does not apply to `@alias` lines, which use the control
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from jobsmith.cron.errors import CronError
 from jobsmith.cron.hash import JenkinsHash
-from jobsmith.cron.parser import CronLine, evaluate, java_trim, parse_line
+from jobsmith.cron.parser import CronLine, java_trim, parse_line
 from jobsmith.cron.zones import get_zone
 
 # Days each month can have; February counts its leap day.
@@ -35,18 +36,23 @@ class ResolvedLine:
     minutes_of_day: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        spread = sorted(h * 60 + m for h in self.hours for m in self.minutes)
-        object.__setattr__(self, "minutes_of_day", tuple(spread))
+        # Sorted already: hours and minutes are sorted and a minute is below 60.
+        spread = tuple([h * 60 + m for h in self.hours for m in self.minutes])
+        object.__setattr__(self, "minutes_of_day", spread)
 
     def fields(self) -> tuple[tuple[int, ...], ...]:
         return (self.minutes, self.hours, self.days, self.months, self.weekdays)
 
-    def format(self) -> str:
+    @functools.cached_property
+    def text(self) -> str:
         """`6,21,36,51 * * * *`: each field's values, or `*` when it holds all of them."""
         return " ".join(
             "*" if values == tuple(every) else ",".join(map(str, values))
             for values, every in zip(self.fields(), _ALL, strict=True)
         )
+
+    def format(self) -> str:
+        return self.text
 
     def can_fire(self) -> bool:
         """False when no calendar date matches (`0 0 30 2 *`); all five fields must match."""
@@ -61,10 +67,14 @@ class ResolvedSchedule:
 
     def format(self) -> str:
         """DESIGN's resolve output: `6,21,36,51 * * * * | 28 11 * * *`."""
-        return " | ".join(line.format() for line in self.lines)
+        return " | ".join(line.text for line in self.lines)
 
     def can_fire(self) -> bool:
         return any(line.can_fire() for line in self.lines)
+
+
+# Many jobs share a resolved line (`H/15` has 15 forms): build each one once.
+_resolved_line = functools.lru_cache(maxsize=16384)(ResolvedLine)
 
 
 @dataclass(frozen=True)
@@ -81,16 +91,17 @@ class Schedule:
         hash_ = JenkinsHash.zero() if full_name is None else JenkinsHash.for_job(full_name)
         resolved = []
         for line in self.lines:
-            values = [
-                tuple(sorted(evaluate(terms, index, hash_)))
-                for index, terms in enumerate(line.fields)
-            ]
+            minutes, hours, days, months, weekdays = line.resolve_fields(hash_)
             in_zone = line.alias is None or self.zone_for_aliases
             resolved.append(
-                ResolvedLine(
-                    *values,
-                    zone=self.timezone if in_zone else None,
-                    fixed_minute=not any(term.hashed for term in line.fields[0]),
+                _resolved_line(
+                    minutes,
+                    hours,
+                    days,
+                    months,
+                    weekdays,
+                    self.timezone if in_zone else None,
+                    line.plain[0] is not None,
                 )
             )
         return ResolvedSchedule(tuple(resolved))
@@ -157,4 +168,3 @@ def parse_schedule(text: str, timezone: str | None = None) -> Schedule:
         lines=tuple(lines),
         zone_for_aliases=timezone is not None,
     )
-

@@ -54,7 +54,8 @@ def render_svg(plan: SchedulePlan) -> str:
         f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end">{peak}</text>',
         f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end">0</text>',
     ]
-    normal, herd = [], []
+    normal: list[str] = []
+    herd: list[str] = []
     for index, count in enumerate(counts):
         if not count:
             continue

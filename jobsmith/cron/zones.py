@@ -8,6 +8,7 @@ runs is integer arithmetic: a stretch `(start, end, offset)` says that local tim
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
@@ -84,6 +85,12 @@ def _changes_in_year(name: str, year: int) -> tuple[tuple[int, int], ...]:
         if low < end:
             changes.append((low, low_offset))
     return tuple(changes)
+
+
+@functools.lru_cache(maxsize=256)
+def offset_stretches_list(name: str, start: int, end: int) -> tuple[tuple[int, int, int], ...]:
+    """`offset_stretches` computed once per zone and window (many jobs share a window)."""
+    return tuple(offset_stretches(_zone(name), start, end))
 
 
 def offset_stretches(zone: ZoneInfo, start: int, end: int) -> Iterator[tuple[int, int, int]]:

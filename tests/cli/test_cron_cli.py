@@ -52,12 +52,20 @@ def test_resolve_usage_errors(args):
 
 
 def test_next_one_spec_with_controller_zone():
-    result = run("next", "--job", "x", "--from", "2026-03-28T00:00:00Z", "--count", "3",
-                 "--zone", "Europe/Berlin", "30 2 * * *")
-    assert result.exit_code == 0
-    assert result.stdout == (
-        "2026-03-28T01:30:00Z 2026-03-30T00:30:00Z 2026-03-31T00:30:00Z\n"
+    result = run(
+        "next",
+        "--job",
+        "x",
+        "--from",
+        "2026-03-28T00:00:00Z",
+        "--count",
+        "3",
+        "--zone",
+        "Europe/Berlin",
+        "30 2 * * *",
     )
+    assert result.exit_code == 0
+    assert result.stdout == ("2026-03-28T01:30:00Z 2026-03-30T00:30:00Z 2026-03-31T00:30:00Z\n")
 
 
 def test_next_defaults_to_five_runs_from_now():
@@ -67,8 +75,9 @@ def test_next_defaults_to_five_runs_from_now():
 
 
 def test_next_none_and_errors():
-    assert run("next", "--job", "x", "--from", "2026-01-01T00:00:00Z",
-               "0 0 30 2 *").stdout == "NONE\n"
+    assert (
+        run("next", "--job", "x", "--from", "2026-01-01T00:00:00Z", "0 0 30 2 *").stdout == "NONE\n"
+    )
     bad_from = run("next", "--job", "x", "--from", "2026-01-01T00:00:00", "* * * * *")
     assert bad_from.exit_code == 2 and "has no zone" in bad_from.stderr
     bad_zone = run("next", "--job", "x", "--zone", "Nowhere", "* * * * *")

@@ -15,8 +15,11 @@ def write(root, name, text):
 
 def tree(tmp_path, herd=0):
     write(tmp_path, "data/backup.yaml", "schedule: H 2 * * *\ncommand: ./backup\n")
-    write(tmp_path, "data/sync.yaml", "schedule: H/30 * * * *\ntimezone: Europe/Berlin\n"
-          "command: ./sync\n")
+    write(
+        tmp_path,
+        "data/sync.yaml",
+        "schedule: H/30 * * * *\ntimezone: Europe/Berlin\ncommand: ./sync\n",
+    )
     write(tmp_path, "manual.yaml", "command: ./by-hand\n")
     write(tmp_path, "old.yaml", "schedule: '@daily'\ndisabled: true\ncommand: ./old\n")
     for i in range(herd):
@@ -40,8 +43,7 @@ def test_table(tmp_path):
 
 
 def test_json_with_herd_warning(tmp_path):
-    result = run(str(tree(tmp_path, herd=5)), "--from", "2026-03-28T00:00:00Z",
-                 "--format", "json")
+    result = run(str(tree(tmp_path, herd=5)), "--from", "2026-03-28T00:00:00Z", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     names = [job["full_name"] for job in data["jobs"]]

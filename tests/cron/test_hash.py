@@ -15,9 +15,7 @@ from jobsmith.cron.hash import JavaRandom, JenkinsHash
 
 ROWS = [
     line.split("\t")
-    for line in (Path(__file__).parent / "fixtures" / "java_random.tsv")
-    .read_text()
-    .splitlines()
+    for line in (Path(__file__).parent / "fixtures" / "java_random.tsv").read_text().splitlines()
 ]
 
 

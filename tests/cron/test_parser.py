@@ -40,19 +40,34 @@ def test_valid_specs(spec, resolved):
     [
         ("H/0 * * * *", "step must be positive, but found 0", 1, 1),
         ("*/0 * * * *", "step must be positive, but found 0", 1, 1),
-        ("H/61 * * * *", "61 is an invalid step for this H in the minute field. "
-         "Must be within 1 and 60", 1, 1),
-        ("0 H/29 * * *", "29 is an invalid step for this H in the hour field. "
-         "Must be within 1 and 24", 1, 3),
-        ("0 0 H/29 * *", "29 is an invalid step for this H in the day of month field. "
-         "Must be within 1 and 28", 1, 5),
+        (
+            "H/61 * * * *",
+            "61 is an invalid step for this H in the minute field. Must be within 1 and 60",
+            1,
+            1,
+        ),
+        (
+            "0 H/29 * * *",
+            "29 is an invalid step for this H in the hour field. Must be within 1 and 24",
+            1,
+            3,
+        ),
+        (
+            "0 0 H/29 * *",
+            "29 is an invalid step for this H in the day of month field. Must be within 1 and 28",
+            1,
+            5,
+        ),
         ("H(0-29)/31 * * * *", "Must be within 1 and 30", 1, 1),
         ("5-1 * * * *", "You mean 1-5?", 1, 1),
         ("H(9-3) * * * *", "You mean H(3-9)?", 1, 1),
-        ("60 * * * *", "60 is an invalid value for the minute field. Must be within 0 and 59",
-         1, 1),
-        ("0 24 * * *", "24 is an invalid value for the hour field. Must be within 0 and 23",
-         1, 3),
+        (
+            "60 * * * *",
+            "60 is an invalid value for the minute field. Must be within 0 and 59",
+            1,
+            1,
+        ),
+        ("0 24 * * *", "24 is an invalid value for the hour field. Must be within 0 and 23", 1, 3),
         ("0 0 0 * *", "Must be within 1 and 31", 1, 5),
         ("0 0 * 13 *", "Must be within 1 and 12", 1, 7),
         ("0 0 * * 8", "Must be within 0 and 7", 1, 9),
@@ -112,8 +127,11 @@ def test_zone_from_tz_line_and_from_argument():
     [
         ("H 2 * * *", None, "H 2 * * *"),
         ("@daily", None, "@daily"),
-        ("@daily\n# nightly\n\n@hourly", "Europe/Berlin",
-         "TZ=Europe/Berlin\nH H * * *\n# nightly\nH * * * *"),
+        (
+            "@daily\n# nightly\n\n@hourly",
+            "Europe/Berlin",
+            "TZ=Europe/Berlin\nH H * * *\n# nightly\nH * * * *",
+        ),
         ("@midnight", "UTC", "TZ=UTC\nH H(0-2) * * *"),
         # A TZ= line written in the text keeps Jenkins' reading: the alias stays an alias.
         ("TZ=Europe/Berlin\n@daily\n 0 3 * * * ", None, "TZ=Europe/Berlin\n@daily\n0 3 * * *"),

@@ -18,11 +18,13 @@ def plan(specs, **options):
 
 
 def test_runs_in_the_window_per_job_sorted_by_name():
-    result = plan({
-        "b/hourly": ("H * * * *", None),
-        "a/nightly": ("0 2 * * *", "Europe/Berlin"),
-        "c/never-today": ("0 0 1 1 *", None),
-    })
+    result = plan(
+        {
+            "b/hourly": ("H * * * *", None),
+            "a/nightly": ("0 2 * * *", "Europe/Berlin"),
+            "c/never-today": ("0 0 1 1 *", None),
+        }
+    )
     assert [job.full_name for job in result.jobs] == ["a/nightly", "b/hourly", "c/never-today"]
     nightly, hourly, never = result.jobs
     assert nightly.run_times() == [datetime(2026, 3, 28, 1, 0, tzinfo=UTC)]
