@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import jenkins
 import requests
+import urllib3
 
 from jobsmith.seed.answers import NotFound, Transient, check, parse_json, transport, url_path
 from jobsmith.seed.errors import (
@@ -120,6 +121,8 @@ class _PythonJenkins(jenkins.Jenkins):
     def __init__(self, settings: JenkinsSettings, send: Callable[..., requests.Response]) -> None:
         super().__init__(settings.url, settings.user, settings.token, timeout=settings.timeout)
         self._session.verify = settings.verify
+        if settings.verify is False:  # asked for with --insecure: no warning per request
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self._send = send
         self.crumb: dict[str, str] | bool | None = None
 
@@ -207,18 +210,21 @@ class JenkinsClient:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         self.root()
-        for attempt in (1, 2):
+
+        def send() -> requests.Response:
             request = requests.Request(
                 "POST", self.server + path, params=dict(params or {}), data=data,
                 headers=dict(headers or {}),
             )
-            try:
-                return self._api.jenkins_request(request)
-            except CrumbError:
-                if attempt == 2 or not self._api.crumb:
-                    raise
-                self._api.crumb = None  # the crumb's session expired: fetch a new one
-        raise AssertionError("unreachable")
+            return self._api.jenkins_request(request)
+
+        try:
+            return send()
+        except CrumbError:
+            if not isinstance(self._api.crumb, dict):
+                raise
+            self._api.crumb = None  # the crumb's web session expired: fetch a new one
+            return send()
 
     # -- jobs --------------------------------------------------------------------
     def job_json(self, full_name: str, tree: str | None = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from jobsmith.seed.connection import JenkinsClient
 from jobsmith.seed.console import ConsoleStream
 from jobsmith.seed.errors import BuildFailedError, JenkinsRequestError
 from jobsmith.seed.seed_job import DEFAULT_NAME
+from jobsmith.seed.trigger import from_jenkins
 
 Writer = Callable[[str], None]
 
@@ -130,12 +131,14 @@ def deploy(
     on_progress: Writer = _ignore,
 ) -> Followed | Queued:
     """Run the seed job. Without `wait`, return once it is queued."""
-    info = client.job_json(name, tree="name,buildable")
+    info = client.job_json(name, tree="name,buildable,property[parameterDefinitions[name]]")
     if info.get("buildable") is False:
         raise JenkinsRequestError(f"the seed job {name!r} is disabled; enable it in Jenkins")
+    # A seed job someone gave parameters is started with their defaults.
+    parameters: dict[str, str] | None = {} if from_jenkins(info) else None
     if not wait:
-        queue_id = client.start_build(name, None)
+        queue_id = client.start_build(name, parameters)
         on_progress(f"{name}: queued as item {queue_id}")
         return Queued(name, queue_id)
-    return run_and_follow(client, name, None, sleep=sleep, poll=poll,
+    return run_and_follow(client, name, parameters, sleep=sleep, poll=poll,
                           write_console=write_console, on_progress=on_progress)

@@ -21,6 +21,9 @@ _TREE = ("name,fullName,url,buildable,inQueue,"
          "builds[number,url,result,building,timestamp,duration]{0,%d}")
 
 
+_RUNNING_ALLOWANCE = 20
+
+
 class ScheduledSpec(Protocol):
     """The fields of `jobsmith.spec.JobSpec` this module reads."""
 
@@ -87,7 +90,8 @@ def job_status(
     if spec is None:
         notes = (*notes, "not in the spec tree")
     try:
-        info = client.job_json(job, tree=_TREE % max(builds, 1))
+        # Running builds are the newest ones and share the window with finished ones.
+        info = client.job_json(job, tree=_TREE % (builds + _RUNNING_ALLOWANCE))
     except UnknownJobError:
         return JobStatus(job, False, next_runs=upcoming, schedule=schedule,
                          notes=(*notes, "not on Jenkins yet: run jobsmith deploy"))

@@ -19,10 +19,7 @@ def job_url(base: str, full_name: str) -> str:
 
 
 def _ref(item: Item, build: Build | None, base: str) -> dict[str, Any] | None:
-    if build is None:
-        return None
-    return {"_class": WORKFLOW_RUN, "number": build.number,
-            "url": f"{job_url(base, item.full_name)}{build.number}/"}
+    return None if build is None else _full_build(item, build, base)
 
 
 def item_json(state: JenkinsState, item: Item, base: str) -> dict[str, Any]:

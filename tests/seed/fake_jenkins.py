@@ -27,6 +27,7 @@ import base64
 import json
 import secrets
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Iterator
@@ -78,10 +79,12 @@ class FakeJenkins:
     lock: threading.RLock = field(default_factory=threading.RLock)
     sessions: dict[str, str] = field(default_factory=dict)  # session id -> crumb
     port: int = 0
+    tls: tuple[str, str] | None = None  # (certificate, key) PEM files: serve HTTPS
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.prefix}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{self.prefix}"
 
     def token(self, user: str = "admin") -> str:
         return self.users[user][1]
@@ -102,8 +105,12 @@ class FakeJenkins:
     def serve(self) -> Iterator[FakeJenkins]:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
+        if self.tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
         self.port = server.server_address[1]
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
         thread.start()
         try:
             yield self

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Turn a Debian/Ubuntu host into a jobsmith swarm agent. Run as root:
+#   JENKINS_URL=https://jenkins.example.com/ sh deploy/agent/install-agent.sh
+# Then edit /etc/jobsmith/agent.env (labels, statsd, Sensu), put the swarm user's
+# password or API token in /etc/jobsmith/swarm-password, and start the service.
+set -eu
+
+JENKINS_URL=${JENKINS_URL:?set JENKINS_URL to the Jenkins root URL}
+JOBSMITH_PIP_SPEC=${JOBSMITH_PIP_SPEC:-jobsmith}
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    openjdk-17-jre-headless python3 python3-venv git curl >/dev/null
+
+id jenkins-agent >/dev/null 2>&1 || \
+    useradd --system --home-dir /var/lib/jenkins-agent --create-home jenkins-agent
+
+# jobsmith in its own virtualenv; `jobsmith run` wraps every job step.
+python3 -m venv /opt/jobsmith
+/opt/jobsmith/bin/python -m pip install --quiet --upgrade pip
+/opt/jobsmith/bin/python -m pip install --quiet "$JOBSMITH_PIP_SPEC"
+/opt/jobsmith/bin/jobsmith --version
+
+# The swarm plugin serves the client that matches it.
+curl -fsSL "${JENKINS_URL%/}/swarm/swarm-client.jar" -o /opt/jobsmith/swarm-client.jar
+
+install -d -m 0755 /etc/jobsmith
+[ -f /etc/jobsmith/agent.env ] || \
+    sed "s#^JENKINS_URL=.*#JENKINS_URL=${JENKINS_URL}#" "$HERE/jobsmith-agent.env" \
+        > /etc/jobsmith/agent.env
+[ -f /etc/jobsmith/swarm-password ] || install -m 0600 -o jenkins-agent /dev/null /etc/jobsmith/swarm-password
+install -d -o jenkins-agent -g jenkins-agent /var/lib/jenkins-agent/jobsmith-outbox
+
+install -m 0644 "$HERE/jenkins-swarm-agent.service" /etc/systemd/system/jenkins-swarm-agent.service
+systemctl daemon-reload
+echo "Now: edit /etc/jobsmith/agent.env, write the password to /etc/jobsmith/swarm-password,"
+echo "then: systemctl enable --now jenkins-swarm-agent"
