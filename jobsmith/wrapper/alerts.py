@@ -28,7 +28,9 @@ def check_name(job: str) -> str:
 
 def source_name(host: str) -> str:
     """The host name as Sensu accepts a source: characters outside [\\w.-] become `_`."""
-    return "".join(char if char.isascii() and (char.isalnum() or char in "_.-") else "_" for char in host)
+    return "".join(
+        char if char.isascii() and (char.isalnum() or char in "_.-") else "_" for char in host
+    )
 
 
 def alert_status(exit_code: int, duration: float, max_duration: float | None) -> int:

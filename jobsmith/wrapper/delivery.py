@@ -102,7 +102,9 @@ def _drain(
             outbox.done(claimed)
             report.drained += 1
         elif state == REJECTED:
-            report.notes.append(f"Sensu rejected a stored alert ({reason}): {outbox.reject(claimed)}")
+            report.notes.append(
+                f"Sensu rejected a stored alert ({reason}): {outbox.reject(claimed)}"
+            )
         else:
             outbox.release(claimed)
             return False

@@ -228,4 +228,3 @@ def _usage(message: str) -> NoReturn:
     from jobsmith.wrapper.errors import UsageError
 
     raise UsageError(message)
-

@@ -59,9 +59,7 @@ class Outbox:
             return []
         ready = []
         for name in names:
-            if name.endswith(SUFFIX):
-                ready.append(name)
-            elif SENDING in name and not _alive(_owner(name)):
+            if name.endswith(SUFFIX) or (SENDING in name and not _alive(_owner(name))):
                 ready.append(name)
         return sorted(ready)
 

@@ -16,7 +16,7 @@ import select
 import signal
 import time
 
-from jobsmith.wrapper.proctree import children_of, descendants, signal_all
+from jobsmith.wrapper.proctree import children_of, descendants, signal_all, signal_group
 from jobsmith.wrapper.pump import OutputPump, grow_pipe
 from jobsmith.wrapper.tail import OutputTail
 
@@ -187,7 +187,7 @@ class _Supervisor:
                     break
                 if self.killing:
                     signal_all(left, signal.SIGKILL)
-            wait = self.poll_timeout(now, deadline, kill_after)
+            wait = self.poll_timeout(now, deadline)
             for fd, _events in poller.poll(wait):
                 if fd == self.watch.fd:
                     self.watch.clear()
@@ -196,7 +196,7 @@ class _Supervisor:
                     poller.unregister(fd)
         self.drain(poller)
 
-    def poll_timeout(self, now: float, deadline: float | None, kill_after: float) -> int | None:
+    def poll_timeout(self, now: float, deadline: float | None) -> int | None:
         """Milliseconds until the next thing to check (None: until an event)."""
         if self.terminating_since is not None:
             return int(RESCAN_SECONDS * 1000)
@@ -220,10 +220,7 @@ class _Supervisor:
 
     def terminate(self, now: float) -> None:
         self.terminating_since = now
-        try:
-            os.killpg(self.pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(self.pid, signal.SIGTERM)
         left = self.tree()
         signal_all(left, signal.SIGTERM)
         signal_all(left, signal.SIGCONT)
@@ -245,7 +242,7 @@ class _Supervisor:
             try:
                 os.waitpid(child, os.WNOHANG)
             except ChildProcessError:
-                pass
+                continue
 
     def kill_everything(self) -> None:
         """Last resort when the loop ended by an exception: leave nothing running."""

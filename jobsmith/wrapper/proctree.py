@@ -38,9 +38,9 @@ def _prctl_fast(option: int, value: int) -> int:
     """
     import _ctypes
 
-    handle = _ctypes.dlopen(None, 0)  # type: ignore[attr-defined]
-    address = _ctypes.dlsym(handle, "prctl")  # type: ignore[attr-defined]
-    return int(_ctypes.call_function(address, (option, value, 0, 0, 0)))  # type: ignore[attr-defined]
+    handle = _ctypes.dlopen(None, 0)  # type: ignore[arg-type]  # None: the program itself
+    address = _ctypes.dlsym(handle, "prctl")
+    return int(_ctypes.call_function(address, (option, value, 0, 0, 0)))
 
 
 def descendants(root: int, exclude: set[int] | None = None, proc: str = "/proc") -> list[int]:
@@ -66,7 +66,16 @@ def signal_all(pids: list[int], signum: int) -> None:
         try:
             os.kill(pid, signum)
         except (ProcessLookupError, PermissionError):
-            pass
+            continue
+
+
+def signal_group(pgid: int, signum: int) -> bool:
+    """Send `signum` to process group `pgid`; False when the group is gone."""
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def _walk_children_files(root: int, skip: set[int], proc: str) -> list[int]:

@@ -16,6 +16,7 @@ useless) or `UNDELIVERABLE` (try again later), with a reason.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 
@@ -77,10 +78,8 @@ def _send_udp(data: bytes, address: SensuAddress, timeout: float) -> tuple[str, 
         sock.connect((address.host, address.port))
         sock.send(data)
         sock.settimeout(min(UDP_REFUSAL_WAIT, timeout))
-        try:
+        with contextlib.suppress(TimeoutError):  # silence is all UDP ever gives
             sock.recv(1)
-        except TimeoutError:
-            pass  # silence is all UDP ever gives
     return DELIVERED, "sent"
 
 

@@ -66,7 +66,8 @@ class SignalWatch:
 
     def close(self) -> None:
         for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+            # None: a handler installed outside Python, which cannot be put back.
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
         signal.set_wakeup_fd(self._previous_wakeup)
         os.close(self._read_fd)
         os.close(self._write_fd)

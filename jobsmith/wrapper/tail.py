@@ -26,7 +26,7 @@ class OutputTail:
         self.capacity = capacity
         self._buffer = bytearray()
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes | memoryview) -> None:
         if len(data) >= self.capacity:
             self._buffer[:] = data[-self.capacity :]
             return

@@ -34,7 +34,9 @@ class StatsdDaemon:
         script = Path(os.environ.get("JOBSMITH_STATSD_DAEMON") or DEFAULT_DAEMON)
         node = shutil.which("node") or shutil.which("nodejs")
         if not script.exists() or node is None:
-            pytest.skip(f"the reference statsd daemon is not installed ({script}); run make system-deps")
+            pytest.skip(
+                f"the reference statsd daemon is not installed ({script}); run make system-deps"
+            )
         self.port = free_port(socket.SOCK_DGRAM)
         self.mgmt_port = free_port()
         config = directory / "statsd-config.js"
@@ -130,7 +132,7 @@ def wrapper_env(tmp_path: Path) -> dict[str, str]:
 
 
 def run_wrapper(
-    args: list[str], env: dict[str, str], timeout: float = 60, **kwargs: object
+    args: list[str], env: dict[str, str], timeout: float = 60
 ) -> subprocess.CompletedProcess[bytes]:
     """`jobsmith run ARGS` in a new process, as Jenkins would start it."""
     return subprocess.run(
@@ -139,7 +141,6 @@ def run_wrapper(
         capture_output=True,
         timeout=timeout,
         check=False,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 

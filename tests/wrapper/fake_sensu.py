@@ -110,7 +110,7 @@ class FakeSensu:
         self._threads = [
             threading.Thread(target=self._serve_tcp, daemon=True),
             threading.Thread(target=self._serve_udp, daemon=True),
-            threading.Thread(target=self._http.serve_forever, daemon=True),
+            threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True),
         ]
         for thread in self._threads:
             thread.start()
