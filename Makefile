@@ -42,7 +42,7 @@ demo: setup
 	$(BIN)/jobsmith run --job demo/flaky --retries 2 --backoff 1s -- sh -c 'echo working; exit 75' || echo "exit status $$?"
 
 lint: setup
-	$(BIN)/ruff check jobsmith tests bench tools
+	$(BIN)/ruff check jobsmith tests bench
 	$(BIN)/mypy
 
 test: setup system-deps lint

@@ -29,7 +29,7 @@ def test_validate_reports_errors_with_exit_2(tmp_path: Path) -> None:
     assert "^" in result.output
 
 
-def test_default_spec_root_is_jobs(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_default_spec_root_is_jobs(tmp_path: Path, monkeypatch) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "jobs")
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(cli, ["validate"]).exit_code == 0
