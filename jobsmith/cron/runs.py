@@ -154,6 +154,31 @@ def runs_between(
         yield from_minute(minute)
 
 
+_EVERY_DAY = (tuple(range(1, 32)), tuple(range(1, 13)), tuple(range(7)))
+
+
+def _fixed_offset(zone: str) -> bool:
+    return zone in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Etc/UCT", "UCT", "Etc/Universal",
+                    "Universal", "Zulu", "Etc/Zulu") or zone.startswith("Etc/GMT")
+
+
+def _daily_gap(resolved: ResolvedSchedule, controller_zone: str) -> float | None:
+    """The longest gap of a schedule that fires the same minutes every day in a zone
+    without daylight saving: found from one day, not a year (None when that is not so)."""
+    lines = resolved.lines
+    if not lines or not all(
+        (line.days, line.months, line.weekdays) == _EVERY_DAY
+        and _fixed_offset(line.zone or controller_zone)
+        and (line.zone or controller_zone) == (lines[0].zone or controller_zone)
+        for line in lines
+    ):
+        return None
+    minutes = sorted({minute for line in lines for minute in line.minutes_of_day})
+    gaps = [b - a for a, b in itertools.pairwise(minutes)]
+    gaps.append(minutes[0] + MINUTES_PER_DAY - minutes[-1])
+    return float(max(gaps) * 60)
+
+
 def longest_gap(
     resolved: ResolvedSchedule, start: datetime, controller_zone: str = "UTC"
 ) -> float | None:
@@ -166,6 +191,9 @@ def longest_gap(
     get_zone(controller_zone)
     if not resolved.can_fire():
         return None
+    daily = _daily_gap(resolved, controller_zone)
+    if daily is not None:
+        return daily
     first = math.ceil(to_minute(start))
     year_end = first + 366 * MINUTES_PER_DAY
     limit = year_end + GAP_LOOKAHEAD_DAYS * MINUTES_PER_DAY
