@@ -14,8 +14,8 @@ from jobsmith.generator import generate
 from jobsmith.spec import load_tree
 from tests.support.groovy import compile_files, evaluate_literals
 
-ANY = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
-SOME = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).filter(
+ANY = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+SOME = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40).filter(
     str.strip
 )
 NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True)

@@ -68,14 +68,14 @@ def test_rejects_non_text() -> None:
 
 
 def test_adversarial_text_evaluates_back_in_groovy() -> None:
-    expressions = [groovy_string(text) for text in ADVERSARIAL]
+    expressions: list[str] = [groovy_string(text) for text in ADVERSARIAL]
     expressions.append(groovy_list(["a'b", "c\\d"]) + ".join('|')")
     values = evaluate_literals(expressions)
     assert values[:-1] == ADVERSARIAL
     assert values[-1] == "a'b|c\\d"
 
 
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=60)
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,7 +21,7 @@ CASES = sorted(p.stem for p in FIXTURES.glob("*.yaml"))
 REPO = Path(__file__).parents[2]
 
 
-def _load(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def _load(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "jobs").mkdir()
     shutil.copy(FIXTURES / f"{case}.yaml", tmp_path / "jobs" / f"{case}.yaml")
     monkeypatch.chdir(tmp_path)

@@ -11,7 +11,7 @@ from jobsmith.spec import load_tree
 EXAMPLES = Path(__file__).parents[2] / "examples" / "jobs"
 
 
-def _tree(tmp_path: Path, files: dict[str, str]):  # type: ignore[no-untyped-def]
+def _tree(tmp_path: Path, files: dict[str, str]):
     for name, text in files.items():
         path = tmp_path / "jobs" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,4 +102,4 @@ def test_iso_interval_becomes_cron(tmp_path: Path) -> None:
 def test_model_is_frozen(tmp_path: Path) -> None:
     job = _tree(tmp_path, {"j.yaml": "command: x\n"}).jobs["j"]
     with pytest.raises(Exception, match="frozen"):
-        job.timeout = 5  # type: ignore[misc]
+        job.timeout = 5
