@@ -21,7 +21,8 @@ from jobsmith.errors import Problem, SpecError
 from jobsmith.generator.naming import FOLDERS_SCRIPT, dsl_paths, pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
 from jobsmith.generator.render import render_folders, render_job
-from jobsmith.spec.tree import SpecFile, SpecLoader, discover
+from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
+from jobsmith.spec.tree import SpecFile, SpecLoader, discover, tree_links
 
 MANIFEST = "manifest.json"
 CHUNK = 250  # jobs per task handed to a worker
@@ -44,8 +45,9 @@ class _Task:
     jobs: list[tuple[SpecFile, str, str]]  # spec, DSL path, pipeline path
 
 
-# (full name, manifest entry, {relative path: written?}) or the job's problems
-_Outcome = tuple[str, dict[str, Any], dict[str, bool]] | list[Problem]
+# (full name, manifest entry, {relative path: written?}, links to other jobs), or the
+# job's problems
+_Outcome = tuple[str, dict[str, Any], dict[str, bool], TreeLinks] | list[Problem]
 
 _loader: SpecLoader | None = None
 
@@ -66,7 +68,7 @@ def _run(task: _Task) -> list[_Outcome]:
             dsl: write_file(task.staging, task.target, dsl, dsl_bytes),
             pipeline: write_file(task.staging, task.target, pipeline, rendered.pipeline.encode()),
         }
-        entry = {
+        entry: dict[str, Any] = {
             "source": spec.path.relative_to(task.root).as_posix(),
             "dsl": dsl,
             "pipeline": pipeline,
@@ -75,7 +77,9 @@ def _run(task: _Task) -> list[_Outcome]:
             "disabled": job.disabled,
             "sha256": hashlib.sha256(dsl_bytes).hexdigest(),
         }
-        outcomes.append((spec.full_name, entry, files))
+        if job.after:
+            entry["after"] = list(job.after)
+        outcomes.append((spec.full_name, entry, files, tree_links(job)))
     return outcomes
 
 
@@ -121,14 +125,21 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
         tasks = [_Task(discovery.root, output.staging, output.target, jobs[i:i + CHUNK])
                  for i in range(0, len(jobs), CHUNK)]
         count = workers if workers is not None else _workers(len(jobs))
+        links: list[TreeLinks] = []
         for outcome in _outcomes(tasks, count):
             if isinstance(outcome, list):
                 problems.extend(outcome)
                 continue
-            full_name, entry, files = outcome
+            full_name, entry, files, job_links = outcome
             manifest["jobs"][full_name] = entry
+            links.append(job_links)
             for relative, written in files.items():
                 output.record(relative, written)
+        if not problems:
+            problems.extend(check_links(links))
+            limits = category_limits(links)
+            if limits:
+                manifest["throttle_categories"] = limits
         if problems:
             raise SpecError(list(dict.fromkeys(problems)))
         output.write(f"dsl/{FOLDERS_SCRIPT}", render_folders(folders).encode())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-import shlex
+import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
@@ -19,28 +19,14 @@ import jinja2
 
 from jobsmith import __version__
 from jobsmith.cron import ResolvedSchedule, longest_gap
-from jobsmith.durations import format_duration
 from jobsmith.generator.groovy import GroovyCode, groovy_list, groovy_string
-from jobsmith.spec.model import JobSpec, Parameter, RetryPolicy, Stage
+from jobsmith.generator.steps import longest_run, stage_views
+from jobsmith.spec.model import JobSpec, Parameter
 
-# The wrapper's default --kill-after: part of the worst case of one attempt.
-KILL_AFTER = 10.0
-# Slack between the wrapper's own limits and Jenkins' outer timeout.
-OUTER_MARGIN = 60.0
 # Missed-run TTL margin on top of the longest gap and the longest run.
 TTL_MARGIN = 600.0
 # Gaps are measured over a fixed year so that output does not depend on the day.
 GAP_START = datetime(2028, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class StageView:
-    name: str
-    agent: str | None
-    env: list[str]
-    credentials: tuple[Any, ...]
-    script: str
-    outer_timeout: int | None
 
 
 @dataclass(frozen=True)
@@ -79,55 +65,17 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(groovy=groovy_string, groovy_list=groovy_list, bool=_bool,
                        comment=_comment)
+    env.globals.update(macro=_macro)
     return env
 
 
-def wrapper_command(job: JobSpec, stage: Stage, ttl: float | None) -> list[str]:
-    """The `jobsmith run` command line for one stage."""
-    args = ["jobsmith", "run", "--job", job.full_name]
-    timeout = stage.timeout if stage.timeout is not None else job.timeout
-    if timeout is not None:
-        args += ["--timeout", format_duration(timeout)]
-    retries = stage.retries if stage.retries is not None else job.retries
-    if retries.count:
-        args += ["--retries", str(retries.count), "--backoff", format_duration(retries.backoff),
-                 "--max-backoff", format_duration(retries.max_backoff)]
-        if retries.on_exit_codes:
-            args += ["--retry-on", ",".join(str(code) for code in retries.on_exit_codes)]
-    if job.alerts.max_duration is not None:
-        args += ["--max-duration", format_duration(job.alerts.max_duration)]
-    if ttl is not None:
-        args += ["--ttl", format_duration(ttl)]
-    if job.alerts.handlers:
-        args += ["--alert-handlers", ",".join(job.alerts.handlers)]
-    args.append("--")
-    if isinstance(stage.command, str):
-        args += ["sh", "-c", stage.command]
-    else:
-        args += list(stage.command)
-    return args
-
-
-def outer_timeout(timeout: float | None, retries: RetryPolicy) -> int | None:
-    """Jenkins' own timeout for a stage: never before the wrapper gives up by itself."""
-    if timeout is None:
-        return None
-    attempts = retries.count + 1
-    worst = attempts * (timeout + KILL_AFTER) + retries.count * retries.max_backoff
-    return int(worst + OUTER_MARGIN + 0.999)
-
-
-def longest_run(job: JobSpec) -> float | None:
-    """The longest a whole run may take, when every stage has a timeout."""
-    total = 0.0
-    for stage in job.steps:
-        timeout = stage.timeout if stage.timeout is not None else job.timeout
-        retries = stage.retries if stage.retries is not None else job.retries
-        bound = outer_timeout(timeout, retries)
-        if bound is None:
-            return None
-        total += bound
-    return total
+def _macro(name: str, indent: int, *args: Any) -> GroovyCode:
+    """A macro of `stages.groovy.j2`, indented. The macros print spec values only
+    through the escaping filters (the same `finalize` guard holds inside them), so
+    their output is Groovy code."""
+    macros = _environment().get_template("stages.groovy.j2").module
+    text = str(getattr(macros, name)(*args)).rstrip("\n")
+    return GroovyCode(textwrap.indent(text, " " * indent))
 
 
 def missed_run_ttl(job: JobSpec) -> float | None:
@@ -168,27 +116,6 @@ def _yearly_gap(resolved: ResolvedSchedule) -> float | None:
     return longest_gap(resolved, GAP_START)
 
 
-def _stage_views(job: JobSpec, ttl: float | None) -> list[StageView]:
-    views = []
-    for stage in job.steps:
-        env = {**job.env, **stage.env}
-        if job.mask_variables:
-            env["JOBSMITH_MASK"] = ",".join(job.mask_variables)
-        timeout = stage.timeout if stage.timeout is not None else job.timeout
-        retries = stage.retries if stage.retries is not None else job.retries
-        views.append(
-            StageView(
-                name=stage.name,
-                agent=stage.agent or job.agent,
-                env=[f"{key}={value}" for key, value in sorted(env.items())],
-                credentials=job.credentials,
-                script=shlex.join(wrapper_command(job, stage, ttl)),
-                outer_timeout=outer_timeout(timeout, retries),
-            )
-        )
-    return views
-
-
 def _description(job: JobSpec) -> str:
     parts = [job.description.strip()] if job.description else []
     if job.owner:
@@ -211,7 +138,7 @@ def render_job(job: JobSpec) -> RenderedJob:
     version = GroovyCode(__version__)
     skip = f"jobsmith: not running {job.full_name}: the previous build is still running"
     pipeline = env.get_template("pipeline.groovy.j2").render(
-        job=job, stages=_stage_views(job, ttl), version=version, skip_message=skip
+        job=job, stages=stage_views(job, ttl), version=version, skip_message=skip,
     )
     dsl = env.get_template("job.groovy.j2").render(
         job=job,
@@ -219,6 +146,7 @@ def render_job(job: JobSpec) -> RenderedJob:
         description=_description(job),
         pipeline=pipeline,
         choices_default_first=choices_default_first,
+        upstream=", ".join(f"/{name}" for name in job.after),
     )
     return RenderedJob(dsl=dsl, pipeline=pipeline, ttl=ttl)
 

@@ -8,160 +8,41 @@ the frozen objects the generator reads, and the JSON Schema of `jobsmith schema`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    Strict,
-    ValidationInfo,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from jobsmith.cron import CronError, Schedule, iso_interval_to_lines, parse_schedule
-from jobsmith.durations import ALLOWED as DURATION_ALLOWED
-from jobsmith.durations import DurationError, parse_duration
-
-IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
-HANDLER = r"^[A-Za-z0-9_.-]+$"
-CREDENTIAL_ID = r"^[A-Za-z0-9_.@:-]+$"
-ISO_INTERVAL = re.compile(r"^\s*(R\d*/|P)")
-
-
-def _duration(value: Any) -> float:
-    try:
-        return parse_duration(value)
-    except DurationError as error:
-        raise PydanticCustomError("duration", str(error)) from None
-
-
-_DURATION_SCHEMA = {
-    "oneOf": [
-        {"type": "number", "minimum": 0},
-        {"type": "string", "pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+(\.\d+)?s)?$|^\d+$"},
-    ],
-    "description": f"seconds: {DURATION_ALLOWED}",
-}
-
-Duration = Annotated[float, BeforeValidator(_duration), WithJsonSchema(_DURATION_SCHEMA)]
-PositiveDuration = Annotated[Duration, Field(gt=0)]
-# Lists become tuples (frozen), but scalars are strict: "3" is not a number, 1 is not true.
-Int = Annotated[int, Strict()]
-Bool = Annotated[bool, Strict()]
-Text = Annotated[str, Strict()]
-NonEmpty = Annotated[Text, Field(min_length=1)]
-Identifier = Annotated[Text, Field(pattern=IDENTIFIER, max_length=128)]
-
-
-def _command(value: Any) -> Any:
-    if isinstance(value, str):
-        if not value.strip():
-            raise PydanticCustomError("command", "a command cannot be empty")
-        return value
-    if isinstance(value, list | tuple):
-        if not value:
-            raise PydanticCustomError("command", "an exec-form command needs at least one word")
-        for word in value:
-            if not isinstance(word, str):
-                raise PydanticCustomError(
-                    "command",
-                    "every word of an exec-form command must be text, found {found}; "
-                    "quote it",
-                    {"found": repr(word)},
-                )
-        return tuple(value)
-    raise PydanticCustomError(
-        "command",
-        "a command is a shell string or a list of words (exec form), found {found}",
-        {"found": repr(value)},
-    )
-
-
-Command = Annotated[
-    str | tuple[str, ...],
-    BeforeValidator(_command),
-    WithJsonSchema(
-        {
-            "oneOf": [
-                {"type": "string", "minLength": 1, "description": "run by /bin/sh -c"},
-                {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                 "description": "exec form, no shell"},
-            ]
-        }
-    ),
-]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, arbitrary_types_allowed=True
-    )
-
-
-class RetryPolicy(Model):
-    """Retries after the first attempt (the wrapper's --retries and friends)."""
-
-    count: Annotated[Int, Field(ge=0, le=100)] = 0
-    backoff: Duration = 10.0
-    max_backoff: Duration = 600.0
-    on_exit_codes: tuple[Annotated[Int, Field(ge=1, le=255)], ...] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_count(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return {"count": value}
-        if not isinstance(value, dict | RetryPolicy):
-            raise PydanticCustomError(
-                "retries",
-                "retries is a number of retries (3) or a mapping such as "
-                "{count: 3, backoff: 30s, max_backoff: 10m, on_exit_codes: [75]}, found {found}",
-                {"found": repr(value)},
-            )
-        return value
-
-
-RetriesField = Annotated[
+from jobsmith.errors import Location
+from jobsmith.spec.fields import (
+    CREDENTIAL_ID,
+    HANDLER,
+    Bool,
+    Command,
+    EnvMap,
+    Identifier,
+    Int,
+    LabelExpression,
+    Model,
+    NonEmpty,
+    PositiveDuration,
+    RetriesField,
     RetryPolicy,
-    WithJsonSchema(
-        {
-            "oneOf": [
-                {"type": "integer", "minimum": 0, "maximum": 100},
-                {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {
-                        "count": {"type": "integer", "minimum": 0, "maximum": 100},
-                        "backoff": _DURATION_SCHEMA,
-                        "max_backoff": _DURATION_SCHEMA,
-                        "on_exit_codes": {
-                            "type": "array",
-                            "items": {"type": "integer", "minimum": 1, "maximum": 255},
-                        },
-                    },
-                },
-            ],
-            "description": "retries after the first attempt: a count or a policy",
-        }
-    ),
-]
+    Text,
+)
+from jobsmith.spec.stages import (
+    Artifact,
+    Checkout,
+    ParallelGroup,
+    Stage,
+    StageItem,
+    check_body,
+    flatten,
+)
 
-EnvMap = dict[Identifier, Text]
-
-
-class Stage(Model):
-    name: Annotated[NonEmpty, Field(max_length=200)]
-    command: Command
-    agent: NonEmpty | None = None
-    timeout: PositiveDuration | None = None
-    retries: RetriesField | None = None
-    env: EnvMap = Field(default_factory=dict)
-
+ISO_INTERVAL = re.compile(r"^\s*(R\d*/|P)")
 
 class Credential(Model):
     """A Jenkins credential bound to environment variables for the job's steps."""
@@ -251,6 +132,37 @@ class Retention(Model):
     days: Annotated[Int, Field(ge=1)] | None = None
 
 
+JOB_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$"
+LOCK_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$"
+JobName = Annotated[Text, Field(pattern=JOB_NAME, max_length=1024)]
+LockName = Annotated[Text, Field(pattern=LOCK_NAME, max_length=200)]
+
+
+class Throttle(Model):
+    """Limits on concurrent runs (throttle-concurrents plugin).
+
+    With `category`, the job joins that throttle category, whose limits hold for every
+    job in it (the category is configured in Jenkins; `max_total`/`max_per_node` here
+    state those limits, and must agree across jobs). Without it, the limits are this
+    job's own.
+    """
+
+    category: Annotated[LockName | None, Field(
+        description="throttle category shared with other jobs")] = None
+    max_total: Annotated[Int | None, Field(
+        ge=0, description="most concurrent runs in total (0: no limit)")] = None
+    max_per_node: Annotated[Int | None, Field(
+        ge=0, description="most concurrent runs on one agent (0: no limit)")] = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Throttle:
+        if self.category is None and self.max_total is None and self.max_per_node is None:
+            raise PydanticCustomError(
+                "throttle", "`throttle` needs a `category`, `max_total` or `max_per_node`"
+            )
+        return self
+
+
 ScheduleField = Annotated[
     Schedule,
     WithJsonSchema(
@@ -273,18 +185,44 @@ class JobDocument(Model):
     owner: Text | None = None
     timezone: NonEmpty | None = None
     schedule: ScheduleField | None = None
-    agent: NonEmpty | None = None
+    agent: LabelExpression | None = None
     concurrency: Literal["queue", "skip", "replace", "parallel"] = "queue"
     timeout: PositiveDuration | None = None
     retries: RetriesField = RetryPolicy()
     command: Command | None = None
-    stages: tuple[Stage, ...] | None = None
+    stages: Annotated[tuple[StageItem, ...] | None, Field(
+        description="steps run in order; an item {parallel: [stage, ...], fail_fast?, name?} "
+        "runs its stages side by side")] = None
+    artifact: Annotated[Artifact | None, Field(
+        description="a one-step job that downloads this file, verifies its sha256 and runs "
+        "it; `command` then lists its arguments")] = None
+    checkout: Annotated[Checkout | None, Field(
+        description="git repository checked out into the workspace before the steps")] = None
     env: EnvMap = Field(default_factory=dict)
     credentials: tuple[Credential, ...] = ()
     parameters: tuple[Parameter, ...] = ()
+    after: Annotated[tuple[JobName, ...], Field(
+        description="full names of jobs whose success starts this job")] = ()
+    lock: Annotated[LockName | None, Field(
+        description="lockable resource held for the whole run: one run at a time across "
+        "every job holding it")] = None
+    throttle: Throttle | None = None
+    priority: Annotated[Int | None, Field(
+        ge=1, le=5, description="queue priority, 1 (first) to 5 (last); Jenkins' default is "
+        "3")] = None
     alerts: Alerts = Alerts()
     retention: Retention = Retention()
     disabled: Bool = False
+
+    @field_validator("after", mode="before")
+    @classmethod
+    def _list_of_jobs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise PydanticCustomError(
+                "after", "a list of full job names, such as [{name}]",
+                {"name": value},
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -326,24 +264,41 @@ class JobDocument(Model):
 
     @model_validator(mode="after")
     def _one_body(self) -> JobDocument:
-        if self.command is None and self.stages is None:
+        if self.stages is None:
+            if self.command is None and self.artifact is None:
+                raise PydanticCustomError(
+                    "body", "a job needs `command` (one step) or `stages` (a list of steps)"
+                )
+            check_body(self.command, self.artifact, "job")
+        elif self.command is not None or self.artifact is not None:
+            key = "command" if self.command is not None else "artifact"
             raise PydanticCustomError(
-                "body", "a job needs `command` (one step) or `stages` (a list of steps)"
+                "body", "a job has either `{key}` or `stages`, not both{hint}",
+                {"key": key, "hint": "; give each stage its own `artifact`"
+                 if key == "artifact" else ""},
             )
-        if self.command is not None and self.stages is not None:
-            raise PydanticCustomError(
-                "body", "a job has either `command` or `stages`, not both"
-            )
-        if self.stages is not None:
+        else:
             if not self.stages:
                 raise PydanticCustomError("body", "`stages` needs at least one stage")
-            _unique([(("stages", i, "name"), s.name) for i, s in enumerate(self.stages)],
-                    "stage name")
+            _unique(list(_stage_names(self.stages)), "stage name")
         _unique([(("parameters", i, "name"), p.name) for i, p in enumerate(self.parameters)],
                 "parameter name")
         _unique([(("credentials", i), v) for i, c in enumerate(self.credentials)
                  for v in c.variables], "credential variable")
+        _unique([(("after", i), name) for i, name in enumerate(self.after)], "job in `after`")
         return self
+
+
+def _stage_names(items: tuple[Stage | ParallelGroup, ...]
+                 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for i, item in enumerate(items):
+        if isinstance(item, ParallelGroup):
+            if item.name is not None:
+                yield ("stages", i, "name"), item.name
+            for j, stage in enumerate(item.parallel):
+                yield ("stages", i, "parallel", j, "name"), stage.name
+        else:
+            yield ("stages", i, "name"), item.name
 
 
 def _unique(names: list[tuple[tuple[str | int, ...], str]], what: str) -> None:
@@ -384,6 +339,9 @@ class JobSpec(JobDocument):
 
     full_name: str = Field("", exclude=True)
     source: str = Field("", exclude=True)
+    # Where each `after` entry is written, for errors found across the tree.
+    after_at: tuple[Location, ...] = Field((), exclude=True)
+    throttle_at: Location | None = Field(None, exclude=True)
 
     @property
     def folder(self) -> str:
@@ -394,13 +352,18 @@ class JobSpec(JobDocument):
         return self.full_name.rpartition("/")[2]
 
     @property
-    def steps(self) -> tuple[Stage, ...]:
-        """The stages to run: a `command` job is one stage named after the job."""
+    def steps(self) -> tuple[Stage | ParallelGroup, ...]:
+        """What runs, in order: a `command` job is one stage named after the job."""
         if self.stages is not None:
             return self.stages
-        assert self.command is not None
-        return (Stage.model_construct(name=self.base_name, command=self.command, agent=None,
+        return (Stage.model_construct(name=self.base_name, command=self.command,
+                                      artifact=self.artifact, agent=None, on_each=None,
                                       timeout=None, retries=None, env={}),)
+
+    @property
+    def all_stages(self) -> list[Stage]:
+        """Every stage, the branches of a parallel group in its place."""
+        return flatten(self.steps)
 
     @property
     def mask_variables(self) -> tuple[str, ...]:

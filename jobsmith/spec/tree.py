@@ -16,7 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from jobsmith.errors import Location, Problem, SpecError
-from jobsmith.spec.model import CREDENTIAL_ID, HANDLER, IDENTIFIER, JobDocument, JobSpec
+from jobsmith.spec.dependencies import TreeLinks, check_links
+from jobsmith.spec.fields import CREDENTIAL_ID, HANDLER, IDENTIFIER
+from jobsmith.spec.model import JOB_NAME, LOCK_NAME, JobDocument, JobSpec
+from jobsmith.spec.stages import GIT_BRANCH, GIT_URL, HTTP_URL, ParallelGroup
 from jobsmith.spec.yamlsource import Located, Path_, SourceError, kind_of, read_spec_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -129,9 +132,20 @@ def load_tree(root: Path) -> SpecTree:
             problems.extend(loaded)
         else:
             jobs[spec.full_name] = loaded
+    if not problems:
+        problems.extend(check_links([tree_links(job) for job in jobs.values()]))
     if problems:
         raise SpecError(list(dict.fromkeys(problems)))
     return SpecTree(root=discovery.root, jobs=dict(sorted(jobs.items())))
+
+
+def tree_links(job: JobSpec) -> TreeLinks:
+    """What `job` says about other jobs, for the checks across the tree."""
+    category = None
+    if job.throttle is not None and job.throttle.category is not None:
+        category = (job.throttle.category, job.throttle.max_total, job.throttle.max_per_node,
+                    job.throttle_at or Location(job.source))
+    return TreeLinks(job.full_name, tuple(zip(job.after, job.after_at, strict=True)), category)
 
 
 def _display(root: Path, path: Path) -> str:
@@ -217,6 +231,9 @@ def _copy_locations(layer: Located, merged: Located, path: Path_) -> None:
     for key in layer.block_scalars:
         if key[:size] == path:
             merged.block_scalars.add(key)
+    for key in layer.quoted:
+        if key[:size] == path:
+            merged.quoted.add(key)
 
 
 def _validate(layers: list[Located], full_name: str, display: str,
@@ -229,11 +246,15 @@ def _validate(layers: list[Located], full_name: str, display: str,
             problems.append(_problem(item, merged, display))
         return None
     fields = {name: getattr(document, name) for name in JobDocument.model_fields}
-    return JobSpec.model_construct(**fields, full_name=full_name, source=display)
+    after_at = tuple(merged.values.get(("after", i), Location(display))
+                     for i in range(len(document.after)))
+    throttle_at = merged.values.get(("throttle", "category")) if document.throttle else None
+    return JobSpec.model_construct(**fields, full_name=full_name, source=display,
+                                   after_at=after_at, throttle_at=throttle_at)
 
 
 def _problem(item: Any, merged: Located, display: str) -> Problem:
-    loc: tuple[str | int, ...] = tuple(item["loc"])
+    loc: tuple[str | int, ...] = _without_tags(tuple(item["loc"]))
     # pydantic adds union/validator tags to paths; keep the prefix that exists in the data.
     path: Path_ = ()
     for part in loc:
@@ -250,13 +271,14 @@ def _problem(item: Any, merged: Located, display: str) -> Problem:
     where = f"`{dotted}`: " if dotted else ""
     if kind == "extra_forbidden":
         location = merged.keys.get(path, merged.values.get(path[:-1], Location(display)))
-        return Problem(location, where.replace(f"`{dotted}`: ", "") + _unknown_key(path))
+        message = _unknown_key(path, merged.data)
+        return Problem(location, where.replace(f"`{dotted}`: ", "") + message)
     if on_key:
         location = merged.keys.get(path) or merged.values.get(path) or Location(display)
     else:
         location = merged.values.get(path) or merged.keys.get(path) or Location(display)
     message = _friendly(item["msg"])
-    if kind == "cron":
+    if kind in ("cron", "label"):
         location = _cron_location(merged, path, location, context)
         return Problem(location, f"{where}{message}")
     if kind == "missing":
@@ -264,7 +286,8 @@ def _problem(item: Any, merged: Located, display: str) -> Problem:
         field = loc[-1]
         return Problem(parent, f"`{_dotted(loc)}` is required (missing {field!r})")
     if kind not in {"duration", "command", "credential", "parameter", "schedule", "body",
-                    "duplicate", "retries", "timezone"} and "input" in item:
+                    "duplicate", "retries", "timezone", "label", "sha256", "stage",
+                    "throttle", "after"} and "input" in item:
         found = item["input"]
         if not isinstance(found, dict | list):
             message = f"{message}; found {kind_of(found)} {found!r}"
@@ -275,10 +298,26 @@ def _problem(item: Any, merged: Located, display: str) -> Problem:
     return Problem(location, f"{where}{message}")
 
 
+def _without_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Drop the tags pydantic puts after a list index for `stages` items."""
+    return tuple(part for i, part in enumerate(loc)
+                 if not (part in _STAGE_TAGS and i and isinstance(loc[i - 1], int)
+                         and loc[:1] == ("stages",)))
+
+
+_STAGE_TAGS = ("stage", "group")
+
 _PATTERNS = {
     IDENTIFIER: "must be a name of letters, digits and '_', not starting with a digit",
     HANDLER: "must be a name of letters, digits, '.', '_' and '-'",
     CREDENTIAL_ID: "must be a Jenkins credential id (letters, digits, '.', '_', '-', '@', ':')",
+    JOB_NAME: "must be the full name of a job, such as data/nightly-backup",
+    LOCK_NAME: "must be a name of letters, digits, '.', '_', '-', ':', '@' and '+', starting "
+               "with a letter or digit (no quotes or spaces)",
+    HTTP_URL: "must be an http:// or https:// address",
+    GIT_URL: "must be a git repository address (https://, ssh://, git://, file:// or "
+             "user@host:path)",
+    GIT_BRANCH: "must be a git branch name (no spaces or ~^:?*[\\)",
 }
 
 
@@ -295,20 +334,20 @@ def _dotted(path: tuple[str | int, ...]) -> str:
     return text
 
 
-def _unknown_key(path: Path_) -> str:
+def _unknown_key(path: Path_, data: Any) -> str:
     key = str(path[-1])
-    allowed = _allowed_keys(path[:-1])
+    allowed = _allowed_keys(path[:-1], data)
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     where = f" in `{_dotted(path[:-1])}`" if path[:-1] else ""
     return f"unknown key {key!r}{where}{hint} Allowed: {', '.join(allowed)}"
 
 
-def _allowed_keys(path: Path_) -> list[str]:
+def _allowed_keys(path: Path_, data: Any) -> list[str]:
     from jobsmith.spec import model
 
     current: type[model.Model] = model.JobDocument
-    for part in path:
+    for depth, part in enumerate(path):
         if isinstance(part, int):
             continue
         annotation = current.model_fields[str(part)].annotation
@@ -316,7 +355,18 @@ def _allowed_keys(path: Path_) -> list[str]:
         if nested is None:
             return []
         current = nested
+        if part == "stages" and _is_group(data, path[:depth + 2]):
+            current = ParallelGroup
     return list(current.model_fields)
+
+
+def _is_group(data: Any, path: Path_) -> bool:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(data, dict) and "parallel" in data
 
 
 def _model_in(annotation: Any) -> Any:
@@ -339,9 +389,11 @@ def _cron_location(merged: Located, path: Path_, location: Location,
     col = int(context.get("col", 1))
     if (*path, line - 1) in merged.values:  # a list of lines
         item = merged.values[(*path, line - 1)]
-        return Location(item.path, item.line, item.col + col - 1)
+        quote = 1 if (*path, line - 1) in merged.quoted else 0
+        return Location(item.path, item.line, item.col + quote + col - 1)
     if path in merged.block_scalars:
         return Location(location.path, location.line + line, col + 2)
     if line == 1:
-        return Location(location.path, location.line, location.col + col - 1)
+        quote = 1 if path in merged.quoted else 0
+        return Location(location.path, location.line, location.col + quote + col - 1)
     return location

@@ -39,6 +39,8 @@ class Located:
     keys: dict[Path_, Location] = field(default_factory=dict)
     # Block scalars (`|`, `>`): their content starts on the line after the indicator.
     block_scalars: set[Path_] = field(default_factory=set)
+    # Quoted scalars (`"..."`, `'...'`): their text starts one column after the value.
+    quoted: set[Path_] = field(default_factory=set)
 
 
 class _PyLoader(yaml.SafeLoader):
@@ -159,6 +161,8 @@ class _Builder:
         if node.tag == _STR and isinstance(node, yaml.ScalarNode):
             if node.style in ("|", ">"):
                 self.located.block_scalars.add(path)
+            elif node.style in ('"', "'"):
+                self.located.quoted.add(path)
             return node.value
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
             raise self.fail(node.start_mark, f"YAML tag {node.tag!r} is not allowed in a spec; "

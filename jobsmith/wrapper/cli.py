@@ -52,6 +52,17 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
     from jobsmith.wrapper.signals import SignalWatch
     from jobsmith.wrapper.tail import OutputTail, secret_values, window_size
 
+    command = options.command
+    if options.artifact is not None:
+        from jobsmith.wrapper.artifact import ArtifactError, cache_root, fetch_artifact
+
+        assert options.sha256 is not None
+        started = time.time()
+        try:
+            path = fetch_artifact(options.artifact, options.sha256, cache_root(os.environ))
+        except ArtifactError as error:
+            return _artifact_failed(options, settings, error.alert_line, started)
+        command = [str(path), *options.command]
     if not set_child_subreaper():
         _say("jobsmith: warning: cannot become a child subreaper; daemons may escape")
     secrets = secret_values(os.environb, settings.mask)
@@ -60,7 +71,7 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
         report = run_job(
             options,
             attempt=lambda number: run_attempt(
-                options.command,
+                command,
                 watch=watch,
                 tail=tail,
                 timeout=options.timeout,
@@ -81,6 +92,27 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
         if settings.sensu is not None:
             _send_alert(report, options, settings, line, tail.getvalue(), secrets)
     return report.exit_code
+
+
+def _artifact_failed(
+    options: RunOptions, settings: AgentSettings, reason: str, started: float
+) -> int:
+    """No attempt ran: the artifact was not fetched or not verified. Exit 125, counted
+    as a failed run, with a critical alert that says why."""
+    from jobsmith.wrapper.process import AttemptOutcome
+    from jobsmith.wrapper.runner import RunReport
+
+    duration = time.time() - started
+    outcome = AttemptOutcome(EXIT_WRAPPER_FAILED, launch_error=reason, duration=duration)
+    report = RunReport(options.job, outcome, attempts=0, timeouts=0, duration=duration,
+                       started_at=started)
+    line = f"{options.job} did not run (exit {EXIT_WRAPPER_FAILED}): {reason}"
+    _say(f"jobsmith: {line}")
+    if settings.statsd is not None:
+        _send_metrics(report, settings)
+    if settings.sensu is not None:
+        _send_alert(report, options, settings, line, b"", [])
+    return EXIT_WRAPPER_FAILED
 
 
 def _send_metrics(report: RunReport, settings: AgentSettings) -> None:

@@ -32,7 +32,7 @@ def run_metrics(report: RunReport) -> list[tuple[str, str, float]]:
         ("incr", f"{job}.success", 1 if succeeded else 0),
         ("incr", f"{job}.failure", 0 if succeeded else 1),
         ("incr", f"{job}.timeout", report.timeouts),
-        ("incr", f"{job}.retries", report.attempts - 1),
+        ("incr", f"{job}.retries", max(report.attempts - 1, 0)),
         ("gauge", f"{job}.exit_code", report.exit_code),
     ]
 

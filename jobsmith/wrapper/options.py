@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 HELP = """\
 usage: jobsmith run --job FULL_NAME [options] -- COMMAND [ARGS...]
+       jobsmith run --job FULL_NAME [options] --artifact URL --sha256 HEX -- [ARGS...]
 
 Run COMMAND as one step of job FULL_NAME: in its own process group, with a timeout,
 retries, statsd metrics and a Sensu check result.
@@ -29,12 +30,16 @@ options:
   --max-duration DUR      a run that succeeds but takes longer is a warning
   --ttl DUR               Sensu raises an alert when no result arrives within DUR (>= 5s)
   --alert-handlers LIST   Sensu handlers, comma separated
+  --artifact URL          download the program to run from URL (http or https), verify it,
+                          cache it by checksum and run it with ARGS; needs --sha256
+  --sha256 HEX            the artifact's SHA-256 checksum (64 hex digits)
   -h, --help              show this message
 
 Durations: 90s, 30m, 1h30m, 2d or a number of seconds.
 Environment: JOBSMITH_STATSD=host:port, JOBSMITH_STATSD_PREFIX (default jobsmith),
 JOBSMITH_SENSU=tcp://host:port | udp://host:port | http://host:port/events,
-JOBSMITH_OUTBOX=DIR, JOBSMITH_MASK=VAR,... (values hidden in alerts), BUILD_URL.
+JOBSMITH_OUTBOX=DIR, JOBSMITH_MASK=VAR,... (values hidden in alerts), BUILD_URL,
+JOBSMITH_CACHE=DIR (artifact cache, default ~/.cache/jobsmith).
 Exit status: the final attempt's status; 124 timed out; 128+N killed by signal N;
 125 wrapper failed or misused; 126 command not executable; 127 command not found.
 """
@@ -55,6 +60,8 @@ _VALUED = (
     "--max-duration",
     "--ttl",
     "--alert-handlers",
+    "--artifact",
+    "--sha256",
 )
 
 
@@ -63,6 +70,7 @@ class RunOptions:
 
     __slots__ = (
         "alert_handlers",
+        "artifact",
         "backoff",
         "command",
         "job",
@@ -71,6 +79,7 @@ class RunOptions:
         "max_duration",
         "retries",
         "retry_on",
+        "sha256",
         "timeout",
         "ttl",
     )
@@ -89,6 +98,8 @@ class RunOptions:
         max_duration: float | None = None,
         ttl: int | None = None,
         alert_handlers: tuple[str, ...] = (),
+        artifact: str | None = None,
+        sha256: str | None = None,
     ) -> None:
         self.job = job
         self.command = command
@@ -101,6 +112,8 @@ class RunOptions:
         self.max_duration = max_duration
         self.ttl = ttl
         self.alert_handlers = alert_handlers
+        self.artifact = artifact
+        self.sha256 = sha256
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -139,7 +152,8 @@ def parse_args(argv: list[str]) -> RunOptions:
     command = argv[index:]
     if "--job" not in values:
         _usage("--job FULL_NAME is required")
-    if not command:
+    artifact, sha256 = _artifact(values.get("--artifact"), values.get("--sha256"))
+    if not command and artifact is None:
         _usage("no command given; put it after --")
     job = values["--job"]
     if not job.strip() or job != job.strip():
@@ -156,7 +170,22 @@ def parse_args(argv: list[str]) -> RunOptions:
         max_duration=_positive_duration(values, "--max-duration"),
         ttl=_ttl(values),
         alert_handlers=_handlers(values.get("--alert-handlers")),
+        artifact=artifact,
+        sha256=sha256,
     )
+
+
+def _artifact(url: str | None, sha256: str | None) -> tuple[str | None, str | None]:
+    if url is None and sha256 is None:
+        return None, None
+    if url is None or sha256 is None:
+        _usage("--artifact URL and --sha256 HEX go together")
+    if not url.startswith(("http://", "https://")):
+        _usage(f"--artifact {url!r}: only http:// and https:// addresses are allowed")
+    digest = sha256.lower()
+    if len(digest) != 64 or any(char not in "0123456789abcdef" for char in digest):
+        _usage(f"--sha256 {sha256!r} is not a SHA-256 checksum (64 hex digits)")
+    return url, digest
 
 
 def _duration(values: dict[str, str], name: str, default: float) -> float:

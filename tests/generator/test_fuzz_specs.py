@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
@@ -21,19 +22,37 @@ SOME = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40
 NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True)
 
 
+def _quoted_label(text: str) -> str:
+    """Any text as one quoted atom of a Jenkins label expression."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r"))
+    return f'"{escaped}"'
+
+
+LABEL = SOME.map(_quoted_label)
+
+
 @st.composite
 def specs(draw: st.DrawFn) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "description": draw(ANY),
         "owner": draw(ANY),
-        "agent": draw(SOME),
+        "agent": draw(LABEL),
         "env": draw(st.dictionaries(NAME, ANY, max_size=3)),
     }
     if draw(st.booleans()):
         spec["command"] = draw(st.one_of(SOME, st.lists(ANY, min_size=1, max_size=4)))
     else:
         names = draw(st.lists(SOME, min_size=1, max_size=3, unique=True))
-        spec["stages"] = [{"name": n, "command": draw(SOME), "agent": draw(SOME)} for n in names]
+        spec["stages"] = [{"name": n, "command": draw(SOME), "agent": draw(LABEL)} for n in names]
+        spec["stages"].append({"parallel": [
+            {"name": f"{names[0]} on each", "command": draw(SOME), "on_each": draw(LABEL)},
+            {"name": f"{names[0]} artifact", "command": draw(st.lists(ANY, min_size=1, max_size=3)),
+             "artifact": {"url": "https://example.com/" + quote(draw(ANY), safe=""),
+                          "sha256": "a" * 64}},
+        ], "name": f"{names[0]} group"})
+        everything = [*names, f"{names[0]} on each", f"{names[0]} artifact", f"{names[0]} group"]
+        assume(len(set(everything)) == len(everything))
     choices = draw(st.lists(ANY, min_size=1, max_size=3, unique=True))
     spec["parameters"] = [
         {"name": "S", "default": draw(ANY), "description": draw(ANY)},

@@ -22,7 +22,10 @@ REPO = Path(__file__).parents[2]
 
 
 def _load(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    (tmp_path / "jobs").mkdir()
+    # `NAME.tree/` holds the other jobs of the tree a case needs (the upstreams of `after`)
+    if (FIXTURES / f"{case}.tree").is_dir():
+        shutil.copytree(FIXTURES / f"{case}.tree", tmp_path / "jobs")
+    (tmp_path / "jobs").mkdir(exist_ok=True)
     shutil.copy(FIXTURES / f"{case}.yaml", tmp_path / "jobs" / f"{case}.yaml")
     monkeypatch.chdir(tmp_path)
     return load_tree(Path("jobs")).jobs[case]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jobsmith.spec import load_tree
+from jobsmith.spec import ParallelGroup, Stage, load_tree
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "jobs"
 
@@ -103,3 +103,48 @@ def test_model_is_frozen(tmp_path: Path) -> None:
     job = _tree(tmp_path, {"j.yaml": "command: x\n"}).jobs["j"]
     with pytest.raises(Exception, match="frozen"):
         job.timeout = 5
+
+
+def test_examples_use_the_keys_of_issue_6() -> None:
+    tree = load_tree(EXAMPLES)
+    used = {key for job in tree.jobs.values() for key in job.model_fields_set}
+    assert {"after", "lock", "throttle", "priority", "checkout"} <= used
+    stage_keys = {key for job in tree.jobs.values() for stage in job.all_stages
+                  for key in stage.model_fields_set}
+    assert {"on_each", "artifact"} <= stage_keys
+    assert any(item.model_fields_set >= {"parallel", "fail_fast"}
+               for job in tree.jobs.values() for item in job.steps)
+
+
+def test_typed_values_of_new_keys(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {"up.yaml": "command: x\n", "j.yaml": """
+after: [up]
+lock: orders-db
+throttle: {category: io, max_per_node: 1}
+priority: 4
+checkout: {git: "git@git.example.com:ops/scripts.git"}
+stages:
+  - {name: one, command: x, on_each: "web && !canary"}
+  - parallel:
+      - {name: a, command: y}
+      - name: b
+        artifact: {url: "https://x.example.com/b", sha256: "AB%s"}
+""" % ("0" * 62)})
+    job = tree.jobs["j"]
+    assert job.after == ("up",) and job.lock == "orders-db" and job.priority == 4
+    assert job.throttle is not None and job.throttle.max_per_node == 1
+    assert job.checkout is not None and job.checkout.branch == "main"
+    assert [s.name for s in job.all_stages] == ["one", "a", "b"]
+    group = job.steps[1]
+    assert isinstance(group, ParallelGroup) and group.title == "parallel: a, b"
+    artifact = job.all_stages[2].artifact
+    assert artifact is not None and artifact.sha256 == "ab" + "0" * 62
+    assert job.after_at[0].line == 2
+
+
+def test_job_level_artifact_is_one_step_with_arguments(tmp_path: Path) -> None:
+    job = _tree(tmp_path, {"j.yaml": "artifact: {url: 'https://x.example.com/t', sha256: '%s'}\n"
+                           "command: [--fast]\n" % ("a" * 64)}).jobs["j"]
+    [step] = job.steps
+    assert isinstance(step, Stage)
+    assert step.command == ("--fast",) and step.artifact is not None

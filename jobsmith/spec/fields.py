@@ -1,0 +1,173 @@
+"""Value types shared by the spec models: strict scalars, durations, commands, retries.
+
+Each is an annotated type, so that validation, the frozen value and the JSON Schema come
+from one definition.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from jobsmith.durations import ALLOWED as DURATION_ALLOWED
+from jobsmith.durations import DurationError, parse_duration
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+HANDLER = r"^[A-Za-z0-9_.-]+$"
+CREDENTIAL_ID = r"^[A-Za-z0-9_.@:-]+$"
+
+
+def _duration(value: Any) -> float:
+    try:
+        return parse_duration(value)
+    except DurationError as error:
+        raise PydanticCustomError("duration", str(error)) from None
+
+
+_DURATION_SCHEMA = {
+    "oneOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+(\.\d+)?s)?$|^\d+$"},
+    ],
+    "description": f"seconds: {DURATION_ALLOWED}",
+}
+
+Duration = Annotated[float, BeforeValidator(_duration), WithJsonSchema(_DURATION_SCHEMA)]
+PositiveDuration = Annotated[Duration, Field(gt=0)]
+# Lists become tuples (frozen), but scalars are strict: "3" is not a number, 1 is not true.
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Text = Annotated[str, Strict()]
+NonEmpty = Annotated[Text, Field(min_length=1)]
+Identifier = Annotated[Text, Field(pattern=IDENTIFIER, max_length=128)]
+
+
+def _command(value: Any) -> Any:
+    if isinstance(value, str):
+        if not value.strip():
+            raise PydanticCustomError("command", "a command cannot be empty")
+        return value
+    if isinstance(value, list | tuple):
+        if not value:
+            raise PydanticCustomError("command", "an exec-form command needs at least one word")
+        for word in value:
+            if not isinstance(word, str):
+                raise PydanticCustomError(
+                    "command",
+                    "every word of an exec-form command must be text, found {found}; "
+                    "quote it",
+                    {"found": repr(word)},
+                )
+        return tuple(value)
+    raise PydanticCustomError(
+        "command",
+        "a command is a shell string or a list of words (exec form), found {found}",
+        {"found": repr(value)},
+    )
+
+
+Command = Annotated[
+    str | tuple[str, ...],
+    BeforeValidator(_command),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "string", "minLength": 1, "description": "run by /bin/sh -c"},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                 "description": "exec form, no shell"},
+            ]
+        }
+    ),
+]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True
+    )
+
+
+class RetryPolicy(Model):
+    """Retries after the first attempt (the wrapper's --retries and friends)."""
+
+    count: Annotated[Int, Field(ge=0, le=100)] = 0
+    backoff: Duration = 10.0
+    max_backoff: Duration = 600.0
+    on_exit_codes: tuple[Annotated[Int, Field(ge=1, le=255)], ...] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_count(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return {"count": value}
+        if not isinstance(value, dict | RetryPolicy):
+            raise PydanticCustomError(
+                "retries",
+                "retries is a number of retries (3) or a mapping such as "
+                "{count: 3, backoff: 30s, max_backoff: 10m, on_exit_codes: [75]}, found {found}",
+                {"found": repr(value)},
+            )
+        return value
+
+
+RetriesField = Annotated[
+    RetryPolicy,
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "integer", "minimum": 0, "maximum": 100},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "count": {"type": "integer", "minimum": 0, "maximum": 100},
+                        "backoff": _DURATION_SCHEMA,
+                        "max_backoff": _DURATION_SCHEMA,
+                        "on_exit_codes": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 1, "maximum": 255},
+                        },
+                    },
+                },
+            ],
+            "description": "retries after the first attempt: a count or a policy",
+        }
+    ),
+]
+
+EnvMap = dict[Identifier, Text]
+
+
+def _label_expression(value: Any) -> Any:
+    from jobsmith.spec.labels import LabelError, check_label_expression
+
+    if isinstance(value, str):
+        try:
+            check_label_expression(value)
+        except LabelError as error:
+            raise PydanticCustomError(
+                "label",
+                "not a valid Jenkins label expression: {message} (at character {col}); "
+                "combine labels with &&, ||, !, ->, <-> and parentheses, and quote a label "
+                'that holds other characters with "..."',
+                {"message": error.message, "line": 1, "col": error.column},
+            ) from None
+    return value
+
+
+LabelExpression = Annotated[
+    NonEmpty,
+    BeforeValidator(_label_expression),
+    WithJsonSchema({"type": "string", "minLength": 1,
+                    "description": "Jenkins label expression, such as `db && linux`"}),
+]
