@@ -7,7 +7,6 @@ spec content raw by mistake.
 
 from __future__ import annotations
 
-import itertools
 import re
 import textwrap
 from dataclasses import dataclass
@@ -91,28 +90,9 @@ def missed_run_ttl(job: JobSpec) -> float | None:
     return float(int(gap + run + TTL_MARGIN))
 
 
-_EVERY_DAY = (tuple(range(1, 32)), tuple(range(1, 13)), tuple(range(7)))
-_FIXED_ZONES = (None, "UTC", "Etc/UTC", "GMT")
-
-
-def _longest_gap(resolved: ResolvedSchedule) -> float | None:
-    """Longest gap between runs: from one day's minutes when the schedule repeats daily
-    in a zone without daylight saving, else from a year of runs (cached: many jobs
-    resolve to the same times)."""
-    lines = resolved.lines
-    if lines and all(
-        (line.days, line.months, line.weekdays) == _EVERY_DAY and line.zone in _FIXED_ZONES
-        for line in lines
-    ):
-        minutes = sorted({m for line in lines for m in line.minutes_of_day})
-        gaps = [b - a for a, b in itertools.pairwise(minutes)]
-        gaps.append(minutes[0] + 1440 - minutes[-1])
-        return float(max(gaps) * 60)
-    return _yearly_gap(resolved)
-
-
 @lru_cache(maxsize=8192)
-def _yearly_gap(resolved: ResolvedSchedule) -> float | None:
+def _longest_gap(resolved: ResolvedSchedule) -> float | None:
+    # Many jobs resolve to the same times; a year of runs is worth computing once.
     return longest_gap(resolved, GAP_START)
 
 
