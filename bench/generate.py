@@ -6,13 +6,12 @@ timeout, shell command, log rotation. jobsmith also writes a pipeline per job.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench.measure import timed
 
 BIN = Path(sys.executable).parent
 SIZES = (1000, 5000, 20000)
@@ -61,18 +60,6 @@ def write_jjb(root: Path, count: int) -> None:
         (root / f"team{start // PER_FOLDER}.yaml").write_text(text)
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one command."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{command[:3]} failed: {process.stderr.read().decode()[-2000:]}"
-                         if process.stderr else f"{command[:3]} failed")
-    return elapsed, usage.ru_maxrss / 1024
-
-
 def inodes(root: Path) -> dict[str, int]:
     return {str(p.relative_to(root)): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
 
@@ -88,8 +75,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             root = Path(scratch)
             write_specs(root / "jobs", count)
-            seconds, peak = timed([jobsmith, "generate", str(root / "jobs"), "-o",
-                                   str(root / "out")])
+            seconds, peak_kib = timed([jobsmith, "generate", str(root / "jobs"), "-o",
+                                       str(root / "out")])
+            peak = peak_kib / 1024
             before = inodes(root / "out")
             changed_spec = root / "jobs" / "team0" / "job7.yaml"
             changed_spec.write_text(changed_spec.read_text().replace("30m", "31m"))

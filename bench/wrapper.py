@@ -15,10 +15,10 @@ from __future__ import annotations
 import compileall
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from bench.measure import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -32,18 +32,6 @@ PRODUCER = ["dd", "if=/dev/zero", "bs=1M", "count=1024", "status=none"]
 def clean_env() -> dict[str, str]:
     """No metrics or alerts: the benchmark measures the wrapper, not the network."""
     return {key: value for key, value in os.environ.items() if not key.startswith("JOBSMITH_")}
-
-
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one run of `argv`, output discarded."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{argv} exited {process.returncode}")
-    return elapsed, usage.ru_maxrss
 
 
 def startup(env: dict[str, str]) -> tuple[float, float, int]:

@@ -1,0 +1,26 @@
+"""Time one command and read its peak memory, the same way for every benchmark."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one run of `argv`, output discarded.
+
+    posix_spawn (vfork-like) rather than fork: a forked child's peak RSS would start
+    at the benchmark process's own size, whatever the command uses.
+    """
+    program = argv[0] if os.sep in argv[0] else (shutil.which(argv[0]) or argv[0])
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
+    started = time.perf_counter()
+    pid = os.posix_spawn(program, argv, dict(os.environ) if env is None else env,
+                         file_actions=quiet)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(argv[:4])} ... exited {code}")
+    return elapsed, usage.ru_maxrss
