@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 DEPS := .deps
 STATSD_VERSION := 0.9.0
 export JAVA_HOME ?= /usr/lib/jvm/java-17-openjdk-amd64
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export JOBSMITH_STATSD_DAEMON := $(CURDIR)/$(DEPS)/node_modules/statsd/stats.js
 
 .PHONY: demo test bench lint typecheck goldens setup system-deps clean
@@ -24,7 +25,7 @@ system-deps: $(DEPS)/.groovy $(DEPS)/node_modules/statsd/stats.js
 
 $(DEPS)/.groovy:
 	mkdir -p $(DEPS)
-	command -v groovy >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groovy >/dev/null; }
+	command -v groovy >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groovy openjdk-17-jre-headless >/dev/null; }
 	groovy --version
 	touch $@
 
