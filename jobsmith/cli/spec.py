@@ -18,7 +18,12 @@ def validate(spec_root: str) -> None:
     from jobsmith.spec import load_tree
 
     tree = load_tree(Path(spec_root))
-    click.echo(f"{spec_root}: {len(tree.jobs)} jobs in {len(tree.folders)} folders, all valid")
+    jobs, folders = len(tree.jobs), len(tree.folders)
+    click.echo(f"{spec_root}: {_count(jobs, 'job')} in {_count(folders, 'folder')}, all valid")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @click.command()

@@ -326,7 +326,7 @@ def check_zone(name: str) -> None:
     import difflib
 
     close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = f"; did you mean {close[0]!r}?" if close else "."
     raise PydanticCustomError(
         "timezone",
         "unknown time zone {zone}{hint} Use an IANA zone such as Europe/Berlin or UTC",
