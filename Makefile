@@ -39,6 +39,9 @@ demo: setup
 	@echo; echo "== generated files"; find build/demo -type f | sort
 	@echo; echo "== build/demo/dsl/data/nightly_backup.groovy (head)"; head -40 build/demo/dsl/data/nightly_backup.groovy
 	@echo; echo "== next runs"; $(BIN)/jobsmith schedule examples/jobs --hours 6 || true
+	@echo; echo "== what a mistake in a spec looks like (exit status 2, nothing written)"
+	@mkdir -p build/demo-mistakes && printf 'shedule: H 2 * * *\ncommand: ./run.sh\ntimeout: soon\n' > build/demo-mistakes/report.yaml
+	-$(BIN)/jobsmith validate build/demo-mistakes
 	@echo; echo "== the wrapper: a failing step, retried"
 	$(BIN)/jobsmith run --job demo/flaky --retries 2 --backoff 1s -- sh -c 'echo working; exit 75' || echo "exit status $$?"
 
