@@ -10,8 +10,9 @@ import time
 def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one run of `argv`, output discarded.
 
-    posix_spawn (vfork-like) rather than fork: a forked child's peak RSS would start
-    at the benchmark process's own size, whatever the command uses.
+    Linux carries the spawning process's peak RSS into the child through exec, so the
+    figure is an upper bound: at least this process's size. `bench/run.py` runs each
+    benchmark in a fresh, small process for that reason.
     """
     program = argv[0] if os.sep in argv[0] else (shutil.which(argv[0]) or argv[0])
     quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]

@@ -1,26 +1,32 @@
-"""`make bench`: every benchmark, each printing its own table."""
+"""`make bench`: every benchmark, each in a fresh process, each printing its own table.
+
+A fresh process per benchmark keeps one benchmark's memory out of the next one's peak
+RSS readings (a spawned child's peak starts at its parent's size).
+"""
 
 from __future__ import annotations
 
-import importlib
+import os
+import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
+ROOT = Path(__file__).parents[1]
 MODULES = ("bench.generate", "bench.schedule", "bench.wrapper")
 
 
-def main() -> None:
+def main() -> int:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    failed = 0
     for name in MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            print(f"## {name}: not available ({error})\n")
-            continue
-        module.main()
+        code = f"import {name} as bench; bench.main()"
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=False)
         sys.stdout.flush()
+        if result.returncode != 0:
+            print(f"## {name}: failed (exit {result.returncode})\n")
+            failed += 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
