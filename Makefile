@@ -25,7 +25,7 @@ system-deps: $(DEPS)/.groovy $(DEPS)/node_modules/statsd/stats.js
 
 $(DEPS)/.groovy:
 	mkdir -p $(DEPS)
-	command -v groovy >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groovy openjdk-17-jre-headless >/dev/null; }
+	command -v groovy >/dev/null && command -v openssl >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groovy openjdk-17-jre-headless openssl >/dev/null; }
 	groovy --version
 	touch $@
 
