@@ -7,6 +7,7 @@ valid tree or one SpecError listing all problems.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -153,12 +154,17 @@ def _display(root: Path, path: Path) -> str:
 
 
 def _spec_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.suffix not in SPEC_SUFFIXES or path.name in DEFAULTS_NAMES:
-            continue
+    """Spec files below `root` in path order, hidden files and directories left out."""
+    found: list[tuple[tuple[str, ...], Path]] = []
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        parts = Path(directory).relative_to(root).parts
+        for name in names:
+            if name.startswith(".") or os.path.splitext(name)[1] not in SPEC_SUFFIXES:
+                continue
+            if name not in DEFAULTS_NAMES:
+                found.append(((*parts, name), Path(directory, name)))
+    for _, path in sorted(found):
         if not path.is_file():
             continue
         if path.name.startswith("_"):
