@@ -41,7 +41,7 @@ class Problem:
         """`path:line:col: message`, then the offending line and a caret under it."""
         text = f"{self.location}: {self.message}"
         if source_line is None:
-            source_line = _read_line(self.location)
+            source_line = _line_of(_source_lines(self.location.path), self.location.line)
         if source_line is not None:
             shown = source_line.rstrip("\r\n").expandtabs(1)
             if shown.strip() and len(shown) <= 300:
@@ -50,20 +50,24 @@ class Problem:
         return text
 
 
-def _read_line(location: Location) -> str | None:
+def _source_lines(path: str) -> list[str] | None:
+    """The lines of a spec file, or None when it cannot be shown (too large, binary)."""
     try:
-        with Path(location.path).open("rb") as handle:
+        with Path(path).open("rb") as handle:
             if handle.seek(0, 2) > 1024 * 1024:
                 return None
             handle.seek(0)
             data = handle.read()
         if b"\0" in data:
             return None
-        lines = data.decode("utf-8").splitlines()
+        return data.decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    if 1 <= location.line <= len(lines):
-        return lines[location.line - 1]
+
+
+def _line_of(lines: list[str] | None, number: int) -> str | None:
+    if lines is not None and 1 <= number <= len(lines):
+        return lines[number - 1]
     return None
 
 
@@ -78,6 +82,13 @@ class SpecError(JobsmithError):
 
     def render(self) -> str:
         count = len(self.problems)
-        body = "\n".join(p.render() for p in self.problems)
+        sources: dict[str, list[str] | None] = {}  # each file is read once, not per problem
+        parts = []
+        for problem in self.problems:
+            path = problem.location.path
+            if path not in sources:
+                sources[path] = _source_lines(path)
+            parts.append(problem.render(_line_of(sources[path], problem.location.line) or ""))
+        body = "\n".join(parts)
         noun = "problem" if count == 1 else "problems"
         return f"{body}\n{count} {noun} found"

@@ -22,7 +22,7 @@ from jobsmith.generator.naming import FOLDERS_SCRIPT, dsl_paths, pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
 from jobsmith.generator.render import render_folders, render_job
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
-from jobsmith.spec.tree import SpecFile, SpecLoader, discover, tree_links
+from jobsmith.spec.tree import SpecFile, SpecLoader, discover, folders_of, tree_links
 
 MANIFEST = "manifest.json"
 CHUNK = 250  # jobs per task handed to a worker
@@ -109,10 +109,7 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
     discovery = discover(Path(spec_root))
     problems = list(discovery.problems)
     names = dsl_paths(discovery.full_names)
-    folders = sorted({"/".join(name.split("/")[:depth])
-                      for name in discovery.full_names
-                      for depth in range(1, name.count("/") + 1)},
-                     key=lambda f: (f.count("/"), f))
+    folders = folders_of(discovery.full_names)
     manifest: dict[str, Any] = {
         "generator": f"jobsmith {__version__}",
         "folders_script": f"dsl/{FOLDERS_SCRIPT}",

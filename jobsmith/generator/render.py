@@ -36,9 +36,9 @@ class RenderedJob:
 
 
 def _finalize(value: Any) -> Any:
-    if isinstance(value, GroovyCode | bool | int) or value is None:
-        if value is None:
-            raise ValueError("template printed None")
+    if value is None:
+        raise ValueError("template printed None")
+    if isinstance(value, GroovyCode | bool | int):
         return value
     raise TypeError(f"template printed raw text {value!r}; pass it through |groovy")
 

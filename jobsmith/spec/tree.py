@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,13 +36,14 @@ class SpecTree:
 
     @property
     def folders(self) -> list[str]:
-        """Every folder that holds a job, parents before children."""
-        found: set[str] = set()
-        for name in self.jobs:
-            parts = name.split("/")[:-1]
-            for depth in range(1, len(parts) + 1):
-                found.add("/".join(parts[:depth]))
-        return sorted(found, key=lambda f: (f.count("/"), f))
+        return folders_of(self.jobs)
+
+
+def folders_of(full_names: Iterable[str]) -> list[str]:
+    """Every folder that holds one of the jobs, parents before children."""
+    found = {"/".join(name.split("/")[:depth])
+             for name in full_names for depth in range(1, name.count("/") + 1)}
+    return sorted(found, key=lambda folder: (folder.count("/"), folder))
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,8 @@ import os
 import sys
 import time
 
-from jobsmith.wrapper.options import HELP, HelpRequested, parse_args
+from jobsmith.wrapper.options import EXIT_WRAPPER_FAILED, HELP, HelpRequested, parse_args
 from jobsmith.wrapper.settings import AgentSettings
-
-EXIT_WRAPPER_FAILED = 125
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

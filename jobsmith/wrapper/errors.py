@@ -7,8 +7,7 @@ inspect), which would add about 40 % to the wrapper's start-up time.
 from __future__ import annotations
 
 from jobsmith.errors import JobsmithError
-
-EXIT_WRAPPER_FAILED = 125
+from jobsmith.wrapper.options import EXIT_WRAPPER_FAILED
 
 
 class WrapperError(JobsmithError):

@@ -44,6 +44,7 @@ Exit status: the final attempt's status; 124 timed out; 128+N killed by signal N
 125 wrapper failed or misused; 126 command not executable; 127 command not found.
 """
 
+EXIT_WRAPPER_FAILED = 125  # the wrapper failed or was misused (as coreutils `timeout`)
 DEFAULT_KILL_AFTER = 10.0
 DEFAULT_BACKOFF = 10.0
 DEFAULT_MAX_BACKOFF = 600.0
