@@ -9,9 +9,9 @@ coreutils `timeout`; an unexpected one also prints its traceback, because it is 
 from __future__ import annotations
 
 import os
-import sys
 import time
 
+from jobsmith.wrapper.channels import Channels, fill_closed_standard_fds
 from jobsmith.wrapper.options import EXIT_WRAPPER_FAILED, HELP, HelpRequested, parse_args
 from jobsmith.wrapper.settings import AgentSettings
 
@@ -21,13 +21,19 @@ if TYPE_CHECKING:
     from jobsmith.wrapper.runner import RunReport
 
 
+# The wrapper's stdout and stderr; every line of its own goes through `_say`.
+_channels = Channels()
+
+
 def main(argv: list[str]) -> int:
+    global _channels
+    _channels = Channels(closed_at_start=tuple(fill_closed_standard_fds()))
     try:
         options = parse_args(argv)
         settings = AgentSettings.from_environ(os.environ)
         return run(options, settings)
     except HelpRequested:
-        sys.stdout.write(HELP)
+        _channels.write(1, HELP.encode(), output=False)
         return 0
     except Exception as error:
         from jobsmith.errors import JobsmithError
@@ -37,7 +43,7 @@ def main(argv: list[str]) -> int:
             return int(error.exit_code)
         import traceback
 
-        traceback.print_exc()
+        _say(traceback.format_exc().rstrip("\n"))
         _say("jobsmith run: internal error (exit 125)")
         return EXIT_WRAPPER_FAILED
 
@@ -74,6 +80,7 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
                 tail=tail,
                 timeout=options.timeout,
                 kill_after=options.kill_after,
+                channels=_channels,
             ),
             wait=watch.wait,
             stop_signal=lambda: watch.stop_signal,
@@ -88,7 +95,10 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
         if settings.statsd is not None:
             _send_metrics(report, settings)
         if settings.sensu is not None:
-            _send_alert(report, options, settings, line, tail.getvalue(), secrets)
+            # What the wrapper could not write travels with the alert, under the summary.
+            text = "\n".join([line, *_channels.notes()])
+            _send_alert(report, options, settings, text, tail.getvalue(), secrets)
+        _channels.report()
     return report.exit_code
 
 
@@ -163,5 +173,4 @@ def _jitter() -> float:
 
 
 def _say(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
+    _channels.say(line)

@@ -16,6 +16,7 @@ import select
 import signal
 import time
 
+from jobsmith.wrapper.channels import Channels
 from jobsmith.wrapper.proctree import children_of, descendants, signal_all, signal_group
 from jobsmith.wrapper.pump import OutputPump, grow_pipe
 from jobsmith.wrapper.tail import OutputTail
@@ -89,6 +90,7 @@ def run_attempt(
     kill_after: float = 10.0,
     stdout_fd: int = 1,
     stderr_fd: int = 2,
+    channels: Channels | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> AttemptOutcome:
     """Run `argv` to its end (and its descendants' end); never raises for the command."""
@@ -119,7 +121,8 @@ def run_attempt(
     finally:
         os.close(out_write)
         os.close(err_write)
-    pump = OutputPump({out_read: stdout_fd, err_read: stderr_fd}, tail)
+    channels = channels or Channels(stdout_fd, stderr_fd)
+    pump = OutputPump({out_read: channels.stdout, err_read: channels.stderr}, tail, channels)
     supervisor = _Supervisor(pid, pump, watch, others, clock)
     try:
         supervisor.run(None if timeout is None else started + timeout, kill_after)

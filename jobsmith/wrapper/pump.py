@@ -4,13 +4,16 @@ Each stream comes through its own pipe; the supervisor's poll loop calls `on_rea
 when one is readable. Reads and writes use large buffers and no decoding, so the copy
 costs about what `cat` costs. When the wrapper's own output is gone (EPIPE, a reader
 that quit), the pipe from the command is closed too, so the command sees the same
-broken pipe it would have seen without the wrapper.
+broken pipe it would have seen without the wrapper. Any other write error (a full
+disk, a file size limit) drops the rest of that stream (`channels.py` counts it) while
+the command runs on undisturbed, its output still kept in the tail for the alert.
 """
 
 from __future__ import annotations
 
 import os
 
+from jobsmith.wrapper.channels import Channels
 from jobsmith.wrapper.tail import OutputTail
 
 CHUNK = 1 << 18  # 256 KiB: big enough for few wake-ups, small enough for the CPU cache
@@ -21,9 +24,10 @@ F_SETPIPE_SZ = 1031  # Linux fcntl: resize a pipe's buffer.
 class OutputPump:
     """Forwards each read end in `routes` to its write end, feeding `tail`."""
 
-    def __init__(self, routes: dict[int, int], tail: OutputTail) -> None:
+    def __init__(self, routes: dict[int, int], tail: OutputTail, channels: Channels) -> None:
         self.routes = dict(routes)
         self.tail = tail
+        self.channels = channels
         # One buffer for every read: a fresh bytes object per read would cost
         # an allocation and its page faults each time.
         self._buffer = bytearray(CHUNK)
@@ -41,9 +45,8 @@ class OutputPump:
             return False
         data = self._view[:size]
         self.tail.feed(data)
-        try:
-            _write_all(self.routes[fd], data)
-        except BrokenPipeError:
+        target = self.routes[fd]
+        if not self.channels.write(target, data) and self.channels.broken_pipe(target):
             self._close(fd)
             return False
         return True
@@ -66,15 +69,3 @@ def grow_pipe(fd: int) -> None:
     except OSError:
         pass
 
-
-def _write_all(fd: int, data: memoryview) -> None:
-    view = data
-    while view:
-        try:
-            written = os.write(fd, view)
-        except BlockingIOError:  # our stdout was left non-blocking by whoever owns it
-            import select
-
-            select.select([], [fd], [])
-            continue
-        view = view[written:]
