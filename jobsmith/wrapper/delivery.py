@@ -3,13 +3,15 @@
 No job waits on Sensu for more than `budget` (2 s): what cannot be sent in time goes
 to the outbox, and the next run on this agent sends it before its own. Draining stops
 at the first alert Sensu cannot take (it is down; the others would fail the same way).
+An outbox entry that can never be sent is quarantined and skipped; no outbox problem
+stops the drain for good, raises, or changes the run's exit status.
 """
 
 from __future__ import annotations
 
 import time
 
-from jobsmith.wrapper.outbox import Outbox
+from jobsmith.wrapper.outbox import Claim, Outbox, Unusable
 from jobsmith.wrapper.sensu import DELIVERED, REJECTED, send_check
 
 BUDGET_SECONDS = 2.0
@@ -88,24 +90,62 @@ def _drain(
         if clock() >= deadline:
             return False
         try:
-            claimed = outbox.claim(name)
-        except OSError:
+            claim = outbox.claim(name)
+        except Unusable as error:
+            _quarantine(outbox, name, str(error), None, report)
             continue
-        if claimed is None:
-            continue  # another run took it
-        check = outbox.load(claimed)
-        if check is None:
-            report.notes.append(f"outbox file is not an alert: {outbox.reject(claimed)}")
+        except OSError as error:
+            report.notes.append(f"outbox entry {name} skipped: {error}")
             continue
-        state, reason = send(check, deadline - clock())
-        if state == DELIVERED:
-            outbox.done(claimed)
-            report.drained += 1
-        elif state == REJECTED:
-            report.notes.append(
-                f"Sensu rejected a stored alert ({reason}): {outbox.reject(claimed)}"
-            )
-        else:
-            outbox.release(claimed)
+        if claim is None:
+            continue  # another run holds it
+        if not _send_claim(outbox, claim, send, deadline, clock, report):
             return False
     return True
+
+
+def _send_claim(
+    outbox: Outbox,
+    claim: Claim,
+    send: Sender,
+    deadline: float,
+    clock: Callable[[], float],
+    report: DeliveryReport,
+) -> bool:
+    """Send one claimed entry; False when Sensu could not take it."""
+    try:
+        check = outbox.load(claim)
+    except (Unusable, OSError) as error:
+        reason = str(error) if isinstance(error, Unusable) else f"cannot read: {error}"
+        if claim.temporary:
+            try:
+                outbox.discard(claim)
+                report.notes.append(f"removed a half-written alert of a killed run ({reason})")
+            except OSError as failure:
+                report.notes.append(f"cannot remove a half-written outbox entry: {failure}")
+        else:
+            _quarantine(outbox, claim.base, reason, claim, report)
+        return True
+    state, reason = send(check, deadline - clock())
+    try:
+        if state == DELIVERED:
+            report.drained += 1
+            outbox.done(claim)
+        elif state == REJECTED:
+            report.notes.append(f"Sensu rejected a stored alert ({reason}): {outbox.reject(claim)}")
+        else:
+            outbox.release(claim)
+    except OSError as error:  # the claim stays; its lock is gone, so a later run retakes it
+        report.notes.append(f"outbox: {error}")
+    return state in (DELIVERED, REJECTED)
+
+
+def _quarantine(
+    outbox: Outbox, name: str, reason: str, claim: Claim | None, report: DeliveryReport
+) -> None:
+    try:
+        target = outbox.quarantine(name, reason, claim)
+    except OSError as error:
+        report.notes.append(f"outbox entry {name} is unusable ({reason}) and stays: {error}")
+        return
+    report.notes.append(f"outbox entry quarantined ({reason}): {target}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from jobsmith.wrapper.delivery import deliver
@@ -35,40 +37,73 @@ class FakeSender:
         return self.now
 
 
+def stored(path: str | Path) -> object:
+    return json.loads(Path(path).read_bytes())
+
+
 def test_put_is_atomic_and_pending_lists_oldest_first(tmp_path: Path) -> None:
     outbox = Outbox(str(tmp_path / "outbox"))
     first = outbox.put({"name": "a"})
     second = outbox.put({"name": "b"})
-    (tmp_path / "outbox" / ".tmp-123-abc").write_bytes(b'{"name": "half-writ')  # killed writer
-    assert outbox.pending() == [os.path.basename(first), os.path.basename(second)]
+    (tmp_path / "outbox" / ".tmp-123-abc").write_bytes(b'{"name": "half-writ')  # a writer
+    assert outbox.pending() == [".tmp-123-abc", os.path.basename(first), os.path.basename(second)]
+    assert outbox.claim(".tmp-123-abc") is None  # too young to be an orphan: maybe writing
     assert oct(os.stat(first).st_mode & 0o777) == "0o600"
 
 
 def test_a_claim_is_taken_by_exactly_one_run(tmp_path: Path) -> None:
     outbox = Outbox(str(tmp_path))
     name = os.path.basename(outbox.put({"name": "a"}))
-    claimed = outbox.claim(name)
-    assert claimed is not None and claimed.endswith(f".sending-{os.getpid()}")
+    claim = outbox.claim(name)
+    assert claim is not None and claim.path.endswith(f".sending-{os.getpid()}")
     assert outbox.claim(name) is None
-    assert outbox.load(claimed) == {"name": "a"}
-    outbox.release(claimed)
+    assert outbox.claim(os.path.basename(claim.path)) is None  # held: locked by this run
+    assert outbox.load(claim) == {"name": "a"}
+    outbox.release(claim)
     assert outbox.pending() == [name]
 
 
-def test_the_claim_of_a_dead_run_is_taken_over(tmp_path: Path) -> None:
+def test_a_claim_nobody_holds_is_taken_over_even_when_its_pid_is_alive(tmp_path: Path) -> None:
+    """The claimant died; its pid may name another process now (reuse, reboot)."""
     outbox = Outbox(str(tmp_path))
     name = os.path.basename(outbox.put({"name": "a"}))
-    dead = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, check=True)
-    dead_pid = int(dead.stdout)
-    os.rename(tmp_path / name, tmp_path / f"{name}.sending-{dead_pid}")
-    live = subprocess.Popen(["sleep", "30"])
+    unrelated = subprocess.Popen(["sleep", "30"])
     try:
-        other = os.path.basename(outbox.put({"name": "b"}))
-        os.rename(tmp_path / other, tmp_path / f"{other}.sending-{live.pid}")
-        assert outbox.pending() == [f"{name}.sending-{dead_pid}"]
+        stale = f"{name}.sending-{unrelated.pid}"
+        os.rename(tmp_path / name, tmp_path / stale)
+        claim = outbox.claim(stale)
+        assert claim is not None and outbox.load(claim) == {"name": "a"}
     finally:
-        live.kill()
-        live.wait()
+        unrelated.kill()
+        unrelated.wait()
+
+
+def test_a_claim_held_by_a_live_run_in_another_process_is_left_alone(tmp_path: Path) -> None:
+    outbox = Outbox(str(tmp_path))
+    name = os.path.basename(outbox.put({"name": "a"}))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_CLAIM, str(tmp_path), name], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None
+        claimed = holder.stdout.readline().decode().strip()
+        assert claimed.endswith(f".sending-{holder.pid}")
+        assert outbox.pending() == [os.path.basename(claimed)]
+        assert outbox.claim(os.path.basename(claimed)) is None
+    finally:
+        holder.kill()
+        holder.wait()
+    claim = outbox.claim(os.path.basename(claimed))  # the holder died: its lock went with it
+    assert claim is not None
+
+
+HOLD_CLAIM = """
+import sys, time
+from jobsmith.wrapper.outbox import Outbox
+claim = Outbox(sys.argv[1]).claim(sys.argv[2])
+print(claim.path, flush=True)
+time.sleep(60)
+"""
 
 
 def test_delivery_sends_the_outbox_first_then_the_new_alert(tmp_path: Path) -> None:
@@ -88,7 +123,7 @@ def test_an_undeliverable_alert_goes_to_the_outbox(tmp_path: Path) -> None:
     report = deliver({"name": "new"}, ADDRESS, outbox, send=sender, clock=sender.clock)
     assert report.current == UNDELIVERABLE
     assert outbox.pending() == [os.path.basename(report.queued)]
-    assert outbox.load(report.queued) == {"name": "new"}
+    assert stored(report.queued) == {"name": "new"}
 
 
 def test_sensu_down_during_the_drain_keeps_everything(tmp_path: Path) -> None:
@@ -96,8 +131,8 @@ def test_sensu_down_during_the_drain_keeps_everything(tmp_path: Path) -> None:
     outbox.put({"name": "old"})
     sender = FakeSender([UNDELIVERABLE])
     report = deliver({"name": "new"}, ADDRESS, outbox, send=sender, clock=sender.clock)
-    names = [outbox.load(str(tmp_path / name))["name"] for name in outbox.pending()]  # type: ignore[index]
-    assert names == ["old", "new"]
+    names = [stored(tmp_path / name) for name in outbox.pending()]
+    assert names == [{"name": "old"}, {"name": "new"}]
     assert len(sender.sent) == 0 and report.queued
 
 
@@ -120,7 +155,9 @@ def test_rejected_alerts_are_set_aside_not_retried(tmp_path: Path) -> None:
     sender = FakeSender([REJECTED])
     report = deliver({"name": "new"}, ADDRESS, outbox, send=sender, clock=sender.clock)
     assert [check["name"] for check in sender.sent] == ["new"]
-    assert sorted(os.listdir(tmp_path / "rejected")) and len(os.listdir(tmp_path / "rejected")) == 2
+    assert len(os.listdir(tmp_path / "rejected")) == 1
+    assert sorted(os.listdir(tmp_path / "quarantine")) == [
+        "00000000000000000000-1-x.json", "00000000000000000000-1-x.json.reason"]
     assert outbox.pending() == []
     assert len(report.notes) == 2
 
