@@ -20,12 +20,15 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Groovy 2.4 (the version Jenkins runs) and the reference statsd daemon.
-system-deps: $(DEPS)/.groovy $(DEPS)/node_modules/statsd/stats.js
+# Groovy 2.4 (the version Jenkins runs), what the real Job DSL engine in
+# ../shared/jobdsl needs beside it, and the reference statsd daemon.
+DEBIAN_PACKAGES := groovy openjdk-17-jre-headless openssl libxstream-java libaccess-modifier-checker-java
+system-deps: $(DEPS)/.debian $(DEPS)/node_modules/statsd/stats.js
 
-$(DEPS)/.groovy:
+$(DEPS)/.debian: Makefile
 	mkdir -p $(DEPS)
-	command -v groovy >/dev/null && command -v openssl >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groovy openjdk-17-jre-headless openssl >/dev/null; }
+	missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	[ -z "$$missing" ] || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
 	groovy --version
 	touch $@
 
@@ -37,7 +40,7 @@ demo: setup
 	$(BIN)/jobsmith validate examples/jobs
 	$(BIN)/jobsmith generate examples/jobs -o build/demo
 	@echo; echo "== generated files"; find build/demo -type f | sort
-	@echo; echo "== build/demo/dsl/data/nightly_backup.groovy (head)"; head -40 build/demo/dsl/data/nightly_backup.groovy
+	@echo; echo "== build/demo/dsl/jobsmith.json (the seed data: a folder or job a line; head)"; head -c 1500 build/demo/dsl/jobsmith.json; echo
 	@echo; echo "== next runs"; $(BIN)/jobsmith schedule examples/jobs --hours 6 || true
 	@echo; echo "== what a mistake in a spec looks like (exit status 2, nothing written)"
 	@mkdir -p build/demo-mistakes && printf 'shedule: H 2 * * *\ncommand: ./run.sh\ntimeout: soon\n' > build/demo-mistakes/report.yaml

@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("jobsmith.cli.spec:validate", "Check a spec tree; exit 0 or 2."),
     "generate": ("jobsmith.cli.spec:generate", "Write Job DSL and pipelines for a spec tree."),
     "schema": ("jobsmith.cli.spec:schema", "Print the JSON Schema of a job spec."),
+    "approval-hash": ("jobsmith.cli.spec:approval_hash",
+                      "Print the script-approval hash of the seed's Job DSL."),
     "schedule": ("jobsmith.cli.schedule:schedule", "Show the next runs of every job."),
     "cron": ("jobsmith.cli.cron:cron", "Resolve H and compute fire times as Jenkins does."),
     "run": ("jobsmith.cli.run:run", "The wrapper: run one job step with retries and alerts."),

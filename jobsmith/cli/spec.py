@@ -43,6 +43,22 @@ def generate(spec_root: str, out: str) -> None:
     )
 
 
+@click.command("approval-hash")
+@click.option("-o", "--out", default="out", show_default=True, type=click.Path(path_type=str),
+              help="The output directory `jobsmith generate -o` is given, relative to "
+                   "the seed workspace (the current directory).")
+def approval_hash(out: str) -> None:
+    """Print the script-security hash of OUT/dsl/jobsmith.groovy (SHA512:...).
+
+    The script is the same for every spec tree of this jobsmith version, so one
+    approval (e.g. JCasC `security.scriptApproval.approvedScriptHashes`) serves every
+    seed run. Nothing needs to be generated first.
+    """
+    from jobsmith.generator.seed_script import seed_approval_hash
+
+    click.echo(seed_approval_hash(out))
+
+
 @click.command()
 def schema() -> None:
     """Print the JSON Schema of a job spec (for editors)."""

@@ -1,8 +1,11 @@
 """`jobsmith generate`: a spec tree in, OUT/dsl, OUT/pipelines and OUT/manifest.json out.
 
-Large trees are loaded, rendered and written by worker processes, each taking whole
-chunks of jobs and writing their files into the staging directory itself; only small
-manifest entries travel back. The result does not depend on the number of workers.
+OUT/dsl/jobsmith.groovy is the seed's fixed Job DSL script and OUT/dsl/jobsmith.json
+its data (see `seed_script`); OUT/pipelines/<full name>.groovy holds each pipeline's
+text for review. Large trees are loaded and rendered by worker processes, each taking
+whole chunks of jobs and writing their pipeline files into the staging directory
+itself; each job's data line and manifest entry travel back. The result does not
+depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -18,9 +21,18 @@ from typing import Any
 
 from jobsmith import __version__
 from jobsmith.errors import Problem, SpecError
-from jobsmith.generator.naming import FOLDERS_SCRIPT, dsl_paths, pipeline_path
+from jobsmith.generator.naming import pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
-from jobsmith.generator.render import render_folders, render_job
+from jobsmith.generator.render import render_job
+from jobsmith.generator.seed_script import (
+    DATA,
+    SCRIPT,
+    approval_hash,
+    job_line,
+    seed_data,
+    seed_script,
+    upstream_first,
+)
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
 from jobsmith.spec.tree import SpecFile, SpecLoader, discover, folders_of, tree_links
 
@@ -42,12 +54,12 @@ class _Task:
     root: Path
     staging: Path
     target: Path
-    jobs: list[tuple[SpecFile, str, str]]  # spec, DSL path, pipeline path
+    jobs: list[tuple[SpecFile, str]]  # spec, pipeline path
 
 
-# (full name, manifest entry, {relative path: written?}, links to other jobs), or the
-# job's problems
-_Outcome = tuple[str, dict[str, Any], dict[str, bool], TreeLinks] | list[Problem]
+# (full name, manifest entry, {relative path: written?}, links to other jobs, the job's
+# line in the seed data), or the job's problems
+_Outcome = (tuple[str, dict[str, Any], dict[str, bool], TreeLinks, bytes] | list[Problem])
 
 _loader: SpecLoader | None = None
 
@@ -57,29 +69,27 @@ def _run(task: _Task) -> list[_Outcome]:
     if _loader is None or _loader.root != task.root:
         _loader = SpecLoader(task.root)
     outcomes: list[_Outcome] = []
-    for spec, dsl, pipeline in task.jobs:
+    for spec, pipeline in task.jobs:
         job = _loader.load(spec)
         if isinstance(job, list):
             outcomes.append(job)
             continue
         rendered = render_job(job)
-        dsl_bytes = rendered.dsl.encode()
+        line = job_line(rendered.data)
         files = {
-            dsl: write_file(task.staging, task.target, dsl, dsl_bytes),
             pipeline: write_file(task.staging, task.target, pipeline, rendered.pipeline.encode()),
         }
         entry: dict[str, Any] = {
             "source": spec.path.relative_to(task.root).as_posix(),
-            "dsl": dsl,
             "pipeline": pipeline,
             "schedule": job.schedule.jenkins_text() if job.schedule else None,
             "ttl": rendered.ttl,
             "disabled": job.disabled,
-            "sha256": hashlib.sha256(dsl_bytes).hexdigest(),
+            "sha256": hashlib.sha256(line).hexdigest(),  # of the job's line in the data
         }
         if job.after:
             entry["after"] = list(job.after)
-        outcomes.append((spec.full_name, entry, files, tree_links(job)))
+        outcomes.append((spec.full_name, entry, files, tree_links(job), line))
     return outcomes
 
 
@@ -108,16 +118,18 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
     """
     discovery = discover(Path(spec_root))
     problems = list(discovery.problems)
-    names = dsl_paths(discovery.full_names)
     folders = folders_of(discovery.full_names)
+    script = seed_script(out)
     manifest: dict[str, Any] = {
         "generator": f"jobsmith {__version__}",
-        "folders_script": f"dsl/{FOLDERS_SCRIPT}",
+        "script": SCRIPT,
+        "data": DATA,
+        "approval_hash": approval_hash(script),
         "folders": folders,
         "jobs": {},
     }
-    jobs = [(spec, f"dsl/{names[spec.full_name]}", f"pipelines/{pipeline_path(spec.full_name)}")
-            for spec in discovery.files]
+    jobs = [(spec, f"pipelines/{pipeline_path(spec.full_name)}") for spec in discovery.files]
+    lines: dict[str, bytes] = {}
     with AtomicOutput(Path(out), MANIFEST) as output:
         tasks = [_Task(discovery.root, output.staging, output.target, jobs[i:i + CHUNK])
                  for i in range(0, len(jobs), CHUNK)]
@@ -127,8 +139,9 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
             if isinstance(outcome, list):
                 problems.extend(outcome)
                 continue
-            full_name, entry, files, job_links = outcome
+            full_name, entry, files, job_links, line = outcome
             manifest["jobs"][full_name] = entry
+            lines[full_name] = line
             links.append(job_links)
             for relative, written in files.items():
                 output.record(relative, written)
@@ -139,7 +152,10 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
                 manifest["throttle_categories"] = limits
         if problems:
             raise SpecError(list(dict.fromkeys(problems)))
-        output.write(f"dsl/{FOLDERS_SCRIPT}", render_folders(folders).encode())
+        order = upstream_first({name: entry.get("after", ())
+                                for name, entry in manifest["jobs"].items()})
+        output.write(SCRIPT, script.encode())
+        output.write(DATA, seed_data(folders, (lines.pop(name) for name in order)))
         text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         output.write(MANIFEST, text.encode())
     return GenerateResult(out=Path(out), jobs=len(jobs), folders=len(folders),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -25,13 +26,33 @@ def jobs(tmp_path: Path) -> Path:
     return tmp_path / "jobs"
 
 
-def test_same_input_same_bytes(jobs: Path, tmp_path: Path) -> None:
-    generate(jobs, tmp_path / "a")
-    generate(jobs, tmp_path / "b")
+def test_two_checkouts_give_the_same_bytes(jobs: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    outputs = []
+    for checkout in ("one", "two/deeper"):
+        shutil.copytree(jobs, tmp_path / checkout / "jobs")
+        monkeypatch.chdir(tmp_path / checkout)
+        generate(Path("jobs"), Path("out"))
+        outputs.append({k: v[1] for k, v in _snapshot(tmp_path / checkout / "out").items()})
+    assert outputs[0] == outputs[1]
+    assert "manifest.json" in outputs[0] and "dsl/jobsmith.groovy" in outputs[0]
+    for data in outputs[0].values():
+        assert str(tmp_path).encode() not in data
+
+
+def test_spec_root_given_absolute_changes_nothing(jobs: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    generate(jobs, Path("a"))
+    generate(Path("jobs"), Path("b"))
     first = {k: v[1] for k, v in _snapshot(tmp_path / "a").items()}
     second = {k: v[1] for k, v in _snapshot(tmp_path / "b").items()}
-    assert first == second
-    assert "manifest.json" in first and "dsl/folders.groovy" in first
+    differ = sorted(k for k in first if first[k] != second[k])
+    # only the seed script's data path (and with it the hash in the manifest) names OUT
+    assert differ == ["dsl/jobsmith.groovy", "manifest.json"]
+    assert first["dsl/jobsmith.groovy"].replace(b" a/dsl/", b" b/dsl/").replace(
+        b"'a/dsl/", b"'b/dsl/") == second[
+        "dsl/jobsmith.groovy"]
 
 
 def test_second_run_changes_nothing(jobs: Path, tmp_path: Path) -> None:
@@ -52,9 +73,14 @@ def test_one_changed_spec_rewrites_only_its_files(jobs: Path, tmp_path: Path) ->
     result = generate(jobs, out)
     after = _snapshot(out)
     changed = sorted(k for k in after if before.get(k) != after[k])
-    assert changed == ["dsl/maintenance/cleanup_tmp.groovy", "manifest.json",
+    # the data file holds every job (one a line); the job's own line is the one that changed
+    assert changed == ["dsl/jobsmith.json", "manifest.json",
                        "pipelines/maintenance/cleanup-tmp.groovy"]
     assert result.stats.written == 3
+    old_lines = before["dsl/jobsmith.json"][1].splitlines()
+    new_lines = after["dsl/jobsmith.json"][1].splitlines()
+    differ = [new for old, new in zip(old_lines, new_lines, strict=True) if old != new]
+    assert len(differ) == 1 and differ[0].startswith(b'{"name":"maintenance/cleanup-tmp",')
 
 
 def test_removed_job_disappears(jobs: Path, tmp_path: Path) -> None:
@@ -62,8 +88,9 @@ def test_removed_job_disappears(jobs: Path, tmp_path: Path) -> None:
     generate(jobs, out)
     (jobs / "reindex-search.yaml").unlink()
     result = generate(jobs, out)
-    assert result.stats.removed == 2
-    assert not (out / "dsl" / "reindex_search.groovy").exists()
+    assert result.stats.removed == 1
+    assert not (out / "pipelines" / "reindex-search.groovy").exists()
+    assert b'"reindex-search"' not in (out / "dsl" / "jobsmith.json").read_bytes()
 
 
 def test_spec_error_leaves_previous_output(jobs: Path, tmp_path: Path) -> None:
@@ -120,8 +147,14 @@ def test_parallel_workers_give_the_same_bytes(tmp_path: Path) -> None:
     assert serial_error.value.render() == parallel_error.value.render()
     assert not (tmp_path / "parallel").exists()
     (tmp_path / "jobs" / "team3" / "job350.yaml").write_text("command: x\n")
-    generate(tmp_path / "jobs", tmp_path / "serial", workers=1)
-    result = generate(tmp_path / "jobs", tmp_path / "parallel", workers=2)
-    assert result.stats.written == 2 * 600 + 2
+    (tmp_path / "serial").mkdir()
+    (tmp_path / "parallel").mkdir()
+    generate(tmp_path / "jobs", tmp_path / "serial" / "out", workers=1)
+    result = generate(tmp_path / "jobs", tmp_path / "parallel" / "out", workers=2)
+    assert result.stats.written == 600 + 3
     serial = {k: v[1] for k, v in _snapshot(tmp_path / "serial").items()}
-    assert serial == {k: v[1] for k, v in _snapshot(tmp_path / "parallel").items()}
+    parallel = {k: v[1] for k, v in _snapshot(tmp_path / "parallel").items()}
+    serial.pop("out/dsl/jobsmith.groovy"), parallel.pop("out/dsl/jobsmith.groovy")
+    manifests = [json.loads(d.pop("out/manifest.json")) for d in (serial, parallel)]
+    assert manifests[0]["jobs"] == manifests[1]["jobs"]
+    assert serial == parallel

@@ -1,19 +1,23 @@
-"""Rendering goldens: `fixtures/render/NAME.yaml` beside the exact `NAME.dsl.groovy` and
-`NAME.pipeline.groovy` it renders to (`make goldens` rewrites them). All goldens and the
-generated examples are compiled by real Groovy 2.4 in one JVM."""
+"""Rendering goldens: `fixtures/render/NAME.yaml` beside the exact `NAME.job.json` (the
+job's entry in the seed data, its pipeline left out) and `NAME.pipeline.groovy` it renders
+to, and `fixtures/jobsmith.groovy`, the seed's fixed Job DSL script (`make goldens`
+rewrites them). All goldens and the generated examples are compiled by real Groovy 2.4
+in one JVM."""
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jobsmith.generator import generate, render_job
+from jobsmith.generator.seed_script import job_line, seed_script
 from jobsmith.spec import load_tree
-from tests.support.groovy import compile_files, evaluate_literals
+from tests.support.groovy import compile_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render"
 REGENERATE = os.environ.get("JOBSMITH_REGENERATE_GOLDENS") == "1"
@@ -31,38 +35,57 @@ def _load(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return load_tree(Path("jobs")).jobs[case]
 
 
+def _readable(value: Any, indent: str = "") -> str:
+    """JSON, indented, with every list or map that holds no map or list on one line."""
+    inner = indent + "  "
+    if isinstance(value, dict) and any(isinstance(v, dict | list) and v for v in value.values()):
+        items = [f"{inner}{json.dumps(k)}: {_readable(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = [f"{inner}{_readable(v, inner)}" for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{indent}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _check_golden(golden: Path, text: str) -> None:
+    if REGENERATE:
+        golden.write_text(text)
+    assert text == golden.read_text(), f"{golden.name} differs; `make goldens` rewrites it"
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_render_golden(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rendered = render_job(_load(case, tmp_path, monkeypatch))
-    for suffix, text in ((".dsl.groovy", rendered.dsl), (".pipeline.groovy", rendered.pipeline)):
-        golden = FIXTURES / f"{case}{suffix}"
-        if REGENERATE:
-            golden.write_text(text)
-        assert text == golden.read_text(), f"{golden.name} differs; `make goldens` rewrites it"
+    assert rendered.data["pipeline"] == rendered.pipeline
+    data = {key: value for key, value in rendered.data.items() if key != "pipeline"}
+    _check_golden(FIXTURES / f"{case}.job.json",
+                  _readable(data) + "\n")
+    _check_golden(FIXTURES / f"{case}.pipeline.groovy", rendered.pipeline)
+
+
+def test_seed_script_golden() -> None:
+    _check_golden(FIXTURES.parent / "jobsmith.groovy", seed_script("out", "."))
 
 
 def test_every_golden_and_example_compiles_with_groovy(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    generate(Path("examples/jobs"), tmp_path / "out")
+    monkeypatch.chdir(tmp_path)
+    generate(REPO / "examples" / "jobs", Path("out"))
     files = sorted((tmp_path / "out").rglob("*.groovy")) + sorted(FIXTURES.glob("*.groovy"))
-    assert len(files) > 2 * len(CASES)
+    files.append(FIXTURES.parent / "jobsmith.groovy")
+    assert len(files) > len(CASES)
+    assert tmp_path / "out" / "dsl" / "jobsmith.groovy" in files
     failures = {path: error for path, error in compile_files(files).items() if error}
     assert not failures
-
-
-def _argument(text: str, call: str) -> str:
-    match = re.search(rf"^\s*{call}\((.*)\)$", text, re.MULTILINE)
-    assert match, f"no {call}(...) line"
-    return match.group(1)
 
 
 def test_hostile_values_survive_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     job = _load("hostile_strings", tmp_path, monkeypatch)
     rendered = render_job(job)
-    description, pipeline = evaluate_literals(
-        [_argument(rendered.dsl, "description"), _argument(rendered.dsl, "script")]
-    )
-    assert pipeline == rendered.pipeline
-    assert job.description is not None and job.description in description
-    assert f"Owner: {job.owner}" in description
+    line = job_line(rendered.data)
+    assert line.isascii() and b"\n" not in line  # one line of the data file, any JVM charset
+    data = json.loads(line)
+    assert data == rendered.data
+    assert job.description is not None and job.description in data["description"]
+    assert f"Owner: {job.owner}" in data["description"]
+    assert data["pipeline"] == rendered.pipeline

@@ -48,7 +48,7 @@ def test_stages_run_validate_generate_apply(calls: list[dict[str, Any]]) -> None
 def test_one_job_dsl_step_disabling_removed_jobs(calls: list[dict[str, Any]]) -> None:
     [step] = [c for c in calls if c["name"] == "jobDsl"]
     assert step["args"][0] == {
-        "targets": "out/dsl/folders.groovy\nout/dsl/**/*.groovy",
+        "targets": "out/dsl/jobsmith.groovy",
         "removedJobAction": "DISABLE",
         "removedViewAction": "IGNORE",
         "removedConfigFilesAction": "IGNORE",
@@ -78,12 +78,14 @@ def _resolve_targets(workspace: Path, targets: str) -> list[Path]:
     return list(ordered)
 
 
-def test_folders_run_before_every_job(calls: list[dict[str, Any]], tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["generate", str(ROOT / "examples" / "jobs"),
-                                      "-o", str(tmp_path / "out")])
+def test_the_one_target_is_every_script_generate_writes(calls: list[dict[str, Any]],
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # the seed workspace is where `jobsmith generate ... -o out` runs
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["generate", str(ROOT / "examples" / "jobs"), "-o", "out"])
     assert result.exit_code == 0, result.output
     [step] = [c for c in calls if c["name"] == "jobDsl"]
     scripts = _resolve_targets(tmp_path, step["args"][0]["targets"])
-    assert scripts[0] == tmp_path / "out" / "dsl" / "folders.groovy"
-    assert set(scripts) == set((tmp_path / "out" / "dsl").rglob("*.groovy"))
-    assert len(scripts) == len(set(scripts))
+    assert scripts == sorted((tmp_path / "out" / "dsl").rglob("*.groovy"))
+    assert scripts == [tmp_path / "out" / "dsl" / "jobsmith.groovy"]

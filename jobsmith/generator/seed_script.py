@@ -1,0 +1,109 @@
+"""The seed's Job DSL: one fixed script, its data file, and the script's approval hash.
+
+`OUT/dsl/jobsmith.groovy` is the same text for every spec tree (for one jobsmith
+version and one OUT path), so Job DSL script security can stay on with one approval
+per release. Everything that varies per job is in `OUT/dsl/jobsmith.json`, which the
+script reads with `readFileFromWorkspace`: its path is relative to the directory where
+`jobsmith generate` ran, which is the seed job's workspace.
+
+The data file is ASCII JSON (non-ASCII characters as `\\uXXXX`): Jenkins reads it with
+`FilePath.readToString()`, in the agent JVM's default charset, whatever that is.
+One folder or job a line, so a reviewer's diff shows which job changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import os
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from jobsmith import __version__
+from jobsmith.generator.render import folder_data, render_seed_script
+
+SCRIPT = "dsl/jobsmith.groovy"  # its base name must be a Java identifier (Job DSL)
+DATA = "dsl/jobsmith.json"
+DATA_FORMAT = 1
+DEFAULT_OUT = "out"  # where the Jenkinsfile's `jobsmith generate ... -o out` writes
+
+
+def data_path(out: str | os.PathLike[str], workspace: str | os.PathLike[str] | None = None,
+              ) -> str:
+    """The data file's path as the seed script names it: relative to `workspace`
+    (default: the current directory; a relative `out` lies in it), never absolute."""
+    base = os.path.abspath(workspace if workspace is not None else os.curdir)
+    relative = os.path.relpath(os.path.join(base, out, DATA), base)
+    return posixpath.normpath(relative.replace(os.sep, "/"))
+
+
+def seed_script(out: str | os.PathLike[str] = DEFAULT_OUT,
+                workspace: str | os.PathLike[str] | None = None) -> str:
+    """The text of `OUT/dsl/jobsmith.groovy` for output directory `out`."""
+    return render_seed_script(data_path(out, workspace), DATA_FORMAT)
+
+
+def approval_hash(script: str) -> str:
+    """The hash under which script-security approves `script` as Groovy.
+
+    script-security `ScriptApproval.Hasher.SHA512.hash(script, language)`: SHA-512 over
+    the language name (`GroovyLanguage.getName()` is "groovy"), a `:` and the script,
+    all UTF-8, as "SHA512:" + lower-case hex; Job DSL's `ScriptApprovalDslScriptLoader`
+    passes it the script file's text (`ScriptApproval.using(body, GroovyLanguage)`).
+    This is the form JCasC's `security.scriptApproval.approvedScriptHashes` takes.
+    """
+    digest = hashlib.sha512(b"groovy:" + script.encode("utf-8")).hexdigest()
+    return f"SHA512:{digest}"
+
+
+def seed_approval_hash(out: str | os.PathLike[str] = DEFAULT_OUT,
+                       workspace: str | os.PathLike[str] | None = None) -> str:
+    """The approval hash of the seed script that `jobsmith generate -o OUT` writes when
+    run in `workspace`: the one the deploy kit pre-approves (OUT = `out`, as in the
+    Jenkinsfile)."""
+    return approval_hash(seed_script(out, workspace))
+
+
+def job_line(entry: Mapping[str, Any]) -> bytes:
+    """One job's (or folder's) line in the data file."""
+    return json.dumps(entry, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def upstream_first(after: Mapping[str, Sequence[str]]) -> list[str]:
+    """Job names ordered so that each job's `after` upstreams come before it; otherwise
+    in name order. Cycles are spec errors found earlier; any left go last, by name."""
+    waiting = {name: {u for u in upstreams if u in after and u != name}
+               for name, upstreams in after.items()}
+    downstream: dict[str, list[str]] = {name: [] for name in after}
+    for name, upstreams in waiting.items():
+        for upstream in upstreams:
+            downstream[upstream].append(name)
+    ready = [name for name, upstreams in waiting.items() if not upstreams]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        name = heapq.heappop(ready)
+        order.append(name)
+        for child in downstream[name]:
+            waiting[child].discard(name)
+            if not waiting[child]:
+                heapq.heappush(ready, child)
+    placed = set(order)
+    order.extend(sorted(name for name in after if name not in placed))
+    return order
+
+
+def seed_data(folders: Iterable[str], job_lines: Iterable[bytes]) -> bytes:
+    """The data file: folders parents first (as given), then each job's line (as given)."""
+    head = json.dumps({"format": DATA_FORMAT, "generator": f"jobsmith {__version__}"},
+                      separators=(",", ":"))
+    folder_lines = [job_line(folder_data(folder)) for folder in folders]
+    return b"".join([head[:-1].encode(), b',\n"folders":', _array(folder_lines),
+                     b',\n"jobs":', _array(list(job_lines)), b"}\n"])
+
+
+def _array(lines: list[bytes]) -> bytes:
+    return b"[\n" + b",\n".join(lines) + b"\n]" if lines else b"[]"
+
