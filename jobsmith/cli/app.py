@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                       "Print the script-approval hash of the seed's Job DSL."),
     "schedule": ("jobsmith.cli.schedule:schedule", "Show the next runs of every job."),
     "cron": ("jobsmith.cli.cron:cron", "Resolve H and compute fire times as Jenkins does."),
+    "try": ("jobsmith.cli.tryrun:try_", "Run a job's steps here, as its pipeline would."),
     "run": ("jobsmith.cli.run:run", "The wrapper: run one job step with retries and alerts."),
     "seed": ("jobsmith.cli.jenkins:seed", "Create or update the seed job on Jenkins."),
     "deploy": ("jobsmith.cli.jenkins:deploy", "Run the seed job and follow it."),

@@ -38,8 +38,9 @@ def generate(spec_root: str, out: str) -> None:
     result = run_generate(Path(spec_root), Path(out))
     stats = result.stats
     click.echo(
-        f"{out}: {result.jobs} jobs, {result.folders} folders; "
-        f"{stats.written} files written, {stats.unchanged} unchanged, {stats.removed} removed"
+        f"{out}: {_count(result.jobs, 'job')}, {_count(result.folders, 'folder')}; "
+        f"{_count(stats.written, 'file')} written, {stats.unchanged} unchanged, "
+        f"{stats.removed} removed"
     )
 
 

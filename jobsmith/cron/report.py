@@ -9,7 +9,7 @@ from typing import Any
 from jobsmith.cron.plan import SchedulePlan
 from jobsmith.cron.runs import from_minute
 
-SHOWN_RUNS = 3
+SHOWN_RUNS = 2
 
 
 @functools.lru_cache(maxsize=65536)
@@ -18,28 +18,35 @@ def _instant(minute: int) -> str:  # jobs share minutes: format each one once
 
 
 def render_table(plan: SchedulePlan) -> str:
-    """One row per job: name, spec, resolved schedule, run count, first runs."""
-    header = ("JOB", "SPEC", "RESOLVED", "RUNS", "NEXT")
+    """One row per job: name, resolved schedule, run count, next runs; narrow enough
+    for a terminal (the spec text Jenkins gets is in the JSON)."""
+    header = ("JOB", "RESOLVED", "RUNS", "NEXT")
     rows = []
     for job in plan.jobs:
-        shown = " ".join(_instant(minute) for minute in job.runs[:SHOWN_RUNS])
+        shown = " ".join(_instant(minute)[5:16].replace("T", " ")
+                         for minute in job.runs[:SHOWN_RUNS])
         if len(job.runs) > SHOWN_RUNS:
             shown += " ..."
-        spec = job.spec.replace("\n", " | ")
-        rows.append((job.full_name, spec, job.resolved, str(len(job.runs)), shown or "-"))
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+        rows.append((job.full_name, job.resolved, str(len(job.runs)), shown or "-"))
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
         + "  "
-        + row[4]
+        + row[3]
         for row in [header, *rows]
     ]
     total = sum(len(job.runs) for job in plan.jobs)
     lines.append(
-        f"{len(plan.jobs)} scheduled jobs, {total} runs from {_instant(plan.start)} "
-        f"to {_instant(plan.end)} (controller zone {plan.controller_zone})"
+        f"{_count(len(plan.jobs), 'scheduled job')}, {_count(total, 'run')} from "
+        f"{_instant(plan.start)[:16].replace('T', ' ')} to "
+        f"{_instant(plan.end)[:16].replace('T', ' ')} UTC (controller zone "
+        f"{plan.controller_zone})"
     )
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def plan_to_json(plan: SchedulePlan, extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def test_table(tmp_path):
     result = run(str(tree(tmp_path)), "--from", "2026-03-28T00:00:00Z", "--hours", "6")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.splitlines()[0].split() == ["JOB", "SPEC", "RESOLVED", "RUNS", "NEXT"]
+    assert out.splitlines()[0].split() == ["JOB", "RESOLVED", "RUNS", "NEXT"]
     assert "data/backup" in out and "data/sync" in out and "12" in out
     assert "manual" not in out
     assert "disabled (no runs): old" in out
@@ -70,3 +70,12 @@ def test_bad_tree_and_bad_options(tmp_path):
     assert result.exit_code == 2 and "61 is an invalid value" in result.stderr
     assert run(str(tmp_path), "--hours", "0").exit_code == 2
     assert run(str(tmp_path), "--format", "png").exit_code == 2
+
+
+def test_the_examples_table_fits_a_terminal_and_counts_in_words(tmp_path):
+    result = run("examples/jobs", "--from", "2026-03-28T00:00:00Z", "--hours", "6")
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) < 100
+    write(tmp_path, "one.yaml", "schedule: 30 2 * * *\ncommand: ./x\n")
+    one = run(str(tmp_path), "--from", "2026-03-28T00:00:00Z", "--hours", "6")
+    assert "1 scheduled job, 1 run from 2026-03-28 00:00 to 2026-03-28 06:00 UTC" in one.stdout

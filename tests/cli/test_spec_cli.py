@@ -18,7 +18,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples" / "jobs"
 def test_validate_ok() -> None:
     result = CliRunner().invoke(cli, ["validate", str(EXAMPLES)])
     assert result.exit_code == 0, result.output
-    assert "9 jobs in 3 folders" in result.output
+    assert "10 jobs in 3 folders" in result.output
 
 
 def test_validate_reports_errors_with_exit_2(tmp_path: Path) -> None:
