@@ -12,7 +12,13 @@ import os
 import time
 
 from jobsmith.wrapper.channels import Channels, fill_closed_standard_fds
-from jobsmith.wrapper.options import EXIT_WRAPPER_FAILED, HELP, HelpRequested, parse_args
+from jobsmith.wrapper.options import (
+    DELIVERY_SECONDS,
+    EXIT_WRAPPER_FAILED,
+    HELP,
+    HelpRequested,
+    parse_args,
+)
 from jobsmith.wrapper.settings import AgentSettings
 
 TYPE_CHECKING = False
@@ -89,15 +95,16 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
             wall_clock=time.time,
             jitter=_jitter,
         )
+        deadline = time.monotonic() + DELIVERY_SECONDS  # for everything after the command
         line = summary(report, options.max_duration)
         _say(f"jobsmith: {line}")
         # Still inside SignalWatch: a second SIGTERM cannot cut an outbox write short.
         if settings.statsd is not None:
-            _send_metrics(report, settings)
+            _send_metrics(report, settings, deadline)
         if settings.sensu is not None:
             # What the wrapper could not write travels with the alert, under the summary.
             text = "\n".join([line, *_channels.notes()])
-            _send_alert(report, options, settings, text, tail.getvalue(), secrets)
+            _send_alert(report, options, settings, text, tail.getvalue(), secrets, deadline)
         _channels.report()
     return report.exit_code
 
@@ -110,6 +117,7 @@ def _artifact_failed(
     from jobsmith.wrapper.process import AttemptOutcome
     from jobsmith.wrapper.runner import RunReport
 
+    deadline = time.monotonic() + DELIVERY_SECONDS
     duration = time.time() - started
     outcome = AttemptOutcome(EXIT_WRAPPER_FAILED, launch_error=reason, duration=duration)
     report = RunReport(options.job, outcome, attempts=0, timeouts=0, duration=duration,
@@ -117,19 +125,23 @@ def _artifact_failed(
     line = f"{options.job} did not run (exit {EXIT_WRAPPER_FAILED}): {reason}"
     _say(f"jobsmith: {line}")
     if settings.statsd is not None:
-        _send_metrics(report, settings)
+        _send_metrics(report, settings, deadline)
     if settings.sensu is not None:
-        _send_alert(report, options, settings, line, b"", [])
+        _send_alert(report, options, settings, line, b"", [], deadline)
     return EXIT_WRAPPER_FAILED
 
 
-def _send_metrics(report: RunReport, settings: AgentSettings) -> None:
+def _send_metrics(report: RunReport, settings: AgentSettings, deadline: float) -> None:
+    import socket
+
+    from jobsmith.wrapper.deadline import resolve
     from jobsmith.wrapper.metrics import send_metrics
 
     assert settings.statsd is not None
     host, port = settings.statsd
     try:
-        send_metrics(report, host, port, settings.statsd_prefix)
+        address = resolve(host, port, socket.SOCK_DGRAM, deadline)[1][0]
+        send_metrics(report, address, port, settings.statsd_prefix)
     except OSError as error:
         _say(f"jobsmith: warning: metrics not sent to {host}:{port}: {error}")
 
@@ -141,6 +153,7 @@ def _send_alert(
     line: str,
     window: bytes,
     secrets: list[bytes],
+    deadline: float,
 ) -> None:
     from jobsmith.wrapper.alerts import check_result
     from jobsmith.wrapper.delivery import deliver
@@ -159,7 +172,7 @@ def _send_alert(
         build_url=settings.build_url,
     )
     outbox = Outbox(settings.outbox) if settings.outbox else None
-    delivery = deliver(check, settings.sensu, outbox)
+    delivery = deliver(check, settings.sensu, outbox, budget=deadline - time.monotonic())
     if delivery.drained:
         _say(f"jobsmith: sent {delivery.drained} stored alert(s) from the outbox")
     for note in delivery.notes:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time
 
+from jobsmith.wrapper.deadline import DELIVERY_SECONDS
 from jobsmith.wrapper.outbox import Claim, Outbox, Unusable
 from jobsmith.wrapper.sensu import DELIVERED, REJECTED, send_check
 
-BUDGET_SECONDS = 2.0
+BUDGET_SECONDS = DELIVERY_SECONDS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -41,7 +41,7 @@ def send_metrics(report: RunReport, host: str, port: int, prefix: str) -> None:
     """Send `report`'s metrics to the statsd daemon at host:port. Raises OSError."""
     from statsd import StatsClient
 
-    client = StatsClient(host, port, prefix=prefix)
+    client = StatsClient(host, port, prefix=prefix, ipv6=":" in host)
     try:
         with client.pipeline() as pipe:
             for kind, name, value in run_metrics(report):

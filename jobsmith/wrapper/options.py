@@ -46,6 +46,7 @@ Exit status: the final attempt's status; 124 timed out; 128+N killed by signal N
 
 EXIT_WRAPPER_FAILED = 125  # the wrapper failed or was misused (as coreutils `timeout`)
 DEFAULT_KILL_AFTER = 10.0
+DELIVERY_SECONDS = 2.0  # one deadline for metrics and alerts after the command ended
 DEFAULT_BACKOFF = 10.0
 DEFAULT_MAX_BACKOFF = 600.0
 MIN_TTL = 5  # Sensu Go rejects a check TTL under 5 s (and Sensu 1.x one under 1 s).

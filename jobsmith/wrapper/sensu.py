@@ -11,7 +11,9 @@ Three transports, picked by `JOBSMITH_SENSU`'s scheme:
   (malformed JSON or an event that fails validation), anything else a failure.
 
 `send_check` returns `DELIVERED`, `REJECTED` (Sensu will never take it: retrying is
-useless) or `UNDELIVERABLE` (try again later), with a reason.
+useless) or `UNDELIVERABLE` (try again later), with a reason. Its `timeout` bounds the
+whole call, name lookup and every read included (`deadline.py`); HTTP is a plain
+HTTP/1.1 request for that reason (`http.client` times each socket call separately).
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import time
+
+from jobsmith.wrapper.deadline import DeadlinePassed, connect, receive, send_all
 
 DELIVERED = "delivered"
 REJECTED = "rejected"
 UNDELIVERABLE = "undeliverable"
 UDP_REFUSAL_WAIT = 0.05
+MAX_RESPONSE = 1 << 16
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,18 +39,22 @@ if TYPE_CHECKING:
 
 
 def send_check(check: dict[str, Any], address: SensuAddress, timeout: float) -> tuple[str, str]:
-    """Deliver `check` (Sensu 1.x form) to `address` within `timeout` seconds."""
+    """Deliver `check` (Sensu 1.x form) to `address` within `timeout` seconds in all."""
     if timeout <= 0:
         return UNDELIVERABLE, "no time left"
+    deadline = time.monotonic() + timeout
     try:
         if address.scheme == "tcp":
-            return _send_tcp(_encode(check), address, timeout)
+            return _send_tcp(_encode(check), address, deadline)
         if address.scheme == "udp":
-            return _send_udp(_encode(check), address, timeout)
+            return _send_udp(_encode(check), address, deadline)
         from jobsmith.wrapper.alerts import sensu_go_event
 
-        return _send_http(_encode(sensu_go_event(check)), address, timeout)
-    except OSError as error:  # refused, unreachable, timed out, name not resolved
+        return _send_http(_encode(sensu_go_event(check)), address, deadline)
+    except TimeoutError as error:
+        reason = str(error) if isinstance(error, DeadlinePassed) else "no answer in time"
+        return UNDELIVERABLE, f"{address!r}: timed out: {reason} ({timeout:.1f}s were left)"
+    except OSError as error:  # refused, unreachable, name not resolved
         return UNDELIVERABLE, f"{address!r}: {error}"
 
 
@@ -52,12 +62,12 @@ def _encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-def _send_tcp(data: bytes, address: SensuAddress, timeout: float) -> tuple[str, str]:
-    with socket.create_connection((address.host, address.port), timeout=timeout) as sock:
-        sock.sendall(data)
+def _send_tcp(data: bytes, address: SensuAddress, deadline: float) -> tuple[str, str]:
+    with connect(address.host, address.port, socket.SOCK_STREAM, deadline) as sock:
+        send_all(sock, data, deadline)
         answer = b""
         while len(answer) < 64:
-            chunk = sock.recv(64)
+            chunk = receive(sock, 64, deadline)
             if not chunk:
                 break
             answer += chunk
@@ -71,34 +81,50 @@ def _send_tcp(data: bytes, address: SensuAddress, timeout: float) -> tuple[str, 
     return UNDELIVERABLE, f"unexpected answer {answer[:64]!r}"
 
 
-def _send_udp(data: bytes, address: SensuAddress, timeout: float) -> tuple[str, str]:
-    family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect((address.host, address.port))
-        sock.send(data)
-        sock.settimeout(min(UDP_REFUSAL_WAIT, timeout))
+def _send_udp(data: bytes, address: SensuAddress, deadline: float) -> tuple[str, str]:
+    with connect(address.host, address.port, socket.SOCK_DGRAM, deadline) as sock:
+        send_all(sock, data, deadline)
+        sock.settimeout(min(UDP_REFUSAL_WAIT, max(deadline - time.monotonic(), 0.001)))
         with contextlib.suppress(TimeoutError):  # silence is all UDP ever gives
             sock.recv(1)
     return DELIVERED, "sent"
 
 
-def _send_http(data: bytes, address: SensuAddress, timeout: float) -> tuple[str, str]:
-    import http.client
-
-    connection = http.client.HTTPConnection(address.host, address.port, timeout=timeout)
-    try:
-        connection.request(
-            "POST", address.path, body=data, headers={"Content-Type": "application/json"}
-        )
-        response = connection.getresponse()
-        body = response.read(512).decode("utf-8", errors="replace").strip()
-    except http.client.HTTPException as error:
-        return UNDELIVERABLE, f"{address!r}: {error!r}"
-    finally:
-        connection.close()
-    if 200 <= response.status < 300:
-        return DELIVERED, str(response.status)
-    if response.status == 400:
+def _send_http(data: bytes, address: SensuAddress, deadline: float) -> tuple[str, str]:
+    host = f"[{address.host}]" if ":" in address.host else address.host
+    head = (
+        f"POST {address.path} HTTP/1.1\r\nHost: {host}:{address.port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    response = b""
+    with connect(address.host, address.port, socket.SOCK_STREAM, deadline) as sock:
+        send_all(sock, head.encode("ascii") + data, deadline)
+        while not _complete(response) and len(response) < MAX_RESPONSE:
+            chunk = receive(sock, 4096, deadline)
+            if not chunk:
+                break
+            response += chunk
+    status_line, _, rest = response.partition(b"\r\n")
+    parts = status_line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        return UNDELIVERABLE, f"{address!r}: not an HTTP answer {response[:64]!r}"
+    status = int(parts[1])
+    body = rest.partition(b"\r\n\r\n")[2][:512].decode("utf-8", errors="replace").strip()
+    if 200 <= status < 300:
+        return DELIVERED, str(status)
+    if status == 400:
         return REJECTED, f"HTTP 400: {body}"
-    return UNDELIVERABLE, f"HTTP {response.status}: {body}"
+    return UNDELIVERABLE, f"HTTP {status}: {body}"
+
+
+def _complete(response: bytes) -> bool:
+    """Whether `response` holds the whole head and the body its Content-Length announces."""
+    head, separator, body = response.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return len(body) >= int(value.strip())
+    return False  # no length: the server closes the connection at the end
