@@ -35,8 +35,11 @@ def test_table(tmp_path):
     result = run(str(tree(tmp_path)), "--from", "2026-03-28T00:00:00Z", "--hours", "6")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.splitlines()[0].split() == ["JOB", "RESOLVED", "RUNS", "NEXT"]
-    assert "data/backup" in out and "data/sync" in out and "12" in out
+    assert out.splitlines()[0].split() == ["JOB", "RUNS", "FOLDED", "DROPPED", "MAX", "WAIT",
+                                           "LATE", "STARTS", "(UTC)"]
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:3]}
+    assert rows["data/sync"][1] == "12" and rows["data/backup"][1] == "1"
+    assert "AGENTS" in out and "unlimited" in out
     assert "manual" not in out
     assert "disabled (no runs): old" in out
     assert result.stderr == ""
@@ -49,7 +52,12 @@ def test_json_with_herd_warning(tmp_path):
     names = [job["full_name"] for job in data["jobs"]]
     assert names == ["data/backup", "data/sync", *[f"herd/job{i}" for i in range(5)]]
     assert data["disabled"] == ["old"]
-    assert len(data["warnings"]) == 1 and "5 jobs with a fixed minute" in data["warnings"][0]
+    herds = [w for w in data["warnings"] if w["kind"] == "herd"]
+    assert len(herds) == 1 and "5 jobs with a fixed minute" in herds[0]["message"]
+    assert {run["job"] for run in data["runs"]} == {"data/backup", "data/sync",
+                                                   *[f"herd/job{i}" for i in range(5)]}
+    assert data["labels"] == [{"label": "any", "agents": None, "executors": 1, "peak_busy": 5,
+                               "wait_p95_s": 0, "advice": 5, "runs": 54}]
     assert data["jobs"][1]["spec"] == "TZ=Europe/Berlin\nH/30 * * * *"
     assert len(data["jobs"][1]["runs"]) == 48
 
@@ -70,6 +78,39 @@ def test_bad_tree_and_bad_options(tmp_path):
     assert result.exit_code == 2 and "61 is an invalid value" in result.stderr
     assert run(str(tmp_path), "--hours", "0").exit_code == 2
     assert run(str(tmp_path), "--format", "png").exit_code == 2
+
+
+def test_forecast_with_agents_and_durations(tmp_path):
+    root = tree(tmp_path / "specs", herd=3)
+    durations = tmp_path / "durations.csv"
+    durations.write_text("job,seconds\nherd/job0,600\nherd/job1,10m\nherd/job2,600\n")
+    result = run(str(root), "--from", "2026-03-28T00:00:00Z", "--hours", "6", "--format",
+                 "json", "--agents", "linux=2", "--durations", str(durations),
+                 "--max-wait", "5m")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    herd = [run for run in data["runs"] if run["job"].startswith("herd/")]
+    assert [(r["job"], r["start"], r["end"], r["wait_s"]) for r in herd] == [
+        ("herd/job0", "2026-03-28T03:00:00Z", "2026-03-28T03:10:00Z", 0),
+        ("herd/job1", "2026-03-28T03:00:00Z", "2026-03-28T03:10:00Z", 0),
+        ("herd/job2", "2026-03-28T03:10:00Z", "2026-03-28T03:20:00Z", 600),
+    ]
+    assert data["labels"][0]["label"] == "linux" and data["labels"][0]["agents"] == 2
+    # data/sync (H/30 -> :02 and :32, 2 minutes by default) comes at 03:02: with three
+    # agents it still waits 8 minutes for the herd; a fourth agent makes it wait none.
+    sync = next(r for r in data["runs"] if r["due"] == "2026-03-28T03:02:00Z")
+    assert (sync["start"], sync["wait_s"]) == ("2026-03-28T03:10:00Z", 480)
+    assert data["labels"][0]["advice"] == 4
+
+
+def test_bad_agents_and_durations(tmp_path):
+    root = tree(tmp_path / "specs")
+    result = run(str(root), "--agents", "linux")
+    assert result.exit_code == 2 and "LABELS=N" in result.stderr
+    bad = tmp_path / "d.csv"
+    bad.write_text("data/backup,soon\n")
+    result = run(str(root), "--durations", str(bad))
+    assert result.exit_code == 2 and "d.csv:1" in result.stderr
 
 
 def test_the_examples_table_fits_a_terminal_and_counts_in_words(tmp_path):

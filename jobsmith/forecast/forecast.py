@@ -1,0 +1,49 @@
+"""One call from a spec tree to a forecast: what `jobsmith schedule` shows."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from jobsmith.cron.plan import plan_schedule
+from jobsmith.cron.runs import to_minute
+from jobsmith.forecast.analysis import (
+    DEFAULT_MAX_WAIT,
+    Forecast,
+    label_figures,
+    warnings_for,
+)
+from jobsmith.forecast.durations import Durations
+from jobsmith.forecast.model import AgentKind, build_models
+from jobsmith.forecast.simulate import simulate
+from jobsmith.spec.model import JobSpec
+
+
+def forecast_jobs(
+    jobs: dict[str, JobSpec],
+    start: datetime,
+    hours: float,
+    *,
+    agents: list[AgentKind] | None = None,
+    durations: Durations | None = None,
+    controller_zone: str = "UTC",
+    max_wait: float = DEFAULT_MAX_WAIT,
+    advice: bool = True,
+) -> Forecast:
+    """Simulate the Jenkins queue for `hours` from `start` (see docs/forecast.md)."""
+    end = start + timedelta(hours=hours)
+    durations = durations or Durations()
+    models = build_models(jobs, start, end, durations, controller_zone)
+    first = math.ceil(to_minute(start)) * 60
+    last = math.ceil(to_minute(end)) * 60
+    kinds = list(agents or [])
+    outcome = simulate(models, kinds, last, first)
+    plan = plan_schedule(
+        [(name, job.schedule) for name, job in jobs.items()
+         if job.schedule is not None and not job.disabled],
+        start, end, controller_zone,
+    )
+    labels = label_figures(models, outcome, max_wait, last, first, advice=advice)
+    warnings = warnings_for(models, outcome, plan)
+    return Forecast(first, last, controller_zone, models, outcome, labels, warnings, plan,
+                    max_wait, durations.source, bool(agents))

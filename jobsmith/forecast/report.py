@@ -1,0 +1,144 @@
+"""A forecast as a text table or as JSON (the page is `html.py`, the chart `svg.py`)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from jobsmith.durations import format_duration
+from jobsmith.forecast.analysis import Forecast, LabelFigures
+from jobsmith.forecast.simulate import Run
+
+
+SHOWN_STARTS = 2
+
+
+@functools.lru_cache(maxsize=65536)
+def instant(seconds: float) -> str:
+    """ISO 8601 UTC, as `jobsmith cron next` prints it."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _opt(seconds: float | None) -> str | None:
+    return None if seconds is None else instant(seconds)
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None or value == math.inf:
+        return None
+    return int(value) if value == int(value) else round(value, 3)
+
+
+def run_json(run: Run) -> dict[str, Any]:
+    return {
+        "job": run.job, "due": instant(run.due), "start": _opt(run.start),
+        "end": _opt(run.end), "wait_s": _number(run.wait_s), "folded": run.folded,
+        "late": run.late, "outcome": run.outcome,
+    }
+
+
+def label_json(figures: LabelFigures) -> dict[str, Any]:
+    kind = figures.kind
+    return {
+        "label": kind.label, "agents": kind.count if kind.count >= 0 else None,
+        "executors": kind.executors, "peak_busy": figures.peak_busy,
+        "wait_p95_s": _number(figures.wait_p95_s), "advice": figures.advice,
+        "runs": figures.runs,
+    }
+
+
+def sorted_runs(forecast: Forecast) -> list[Run]:
+    return sorted(forecast.runs, key=lambda r: (r.due, r.job, r.start or 0.0))
+
+
+def to_json(forecast: Forecast, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "from": instant(forecast.start), "to": instant(forecast.end),
+        "controller_zone": forecast.controller_zone,
+        "max_wait_s": _number(forecast.max_wait),
+        "durations": forecast.durations_source,
+        "runs": [run_json(run) for run in sorted_runs(forecast)],
+        "labels": [label_json(figures) for figures in forecast.labels],
+        "warnings": [
+            {key: value for key, value in (
+                ("kind", w.kind), ("message", w.message), ("job", w.job), ("label", w.label),
+                ("at", _opt(w.at))) if value is not None}
+            for w in forecast.warnings
+        ],
+    }
+    data.update(extra or {})
+    return data
+
+
+def render_json(forecast: Forecast, extra: dict[str, Any] | None = None) -> str:
+    return json.dumps(to_json(forecast, extra), ensure_ascii=False) + "\n"
+
+
+def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
+def _wait(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    return format_duration(round(seconds)) if seconds else "-"
+
+
+def _short(seconds: float) -> str:
+    return instant(seconds)[5:16].replace("T", " ")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+def render_table(forecast: Forecast) -> str:
+    """Per job: runs, folded ticks, dropped ones (skipped or replaced), the longest
+    wait, late runs and the first starts; then per kind of agent: the load, the 95th
+    percentile wait and the advice. Narrow enough for a terminal."""
+    by_job: dict[str, list[Run]] = {}
+    for run in forecast.runs:
+        by_job.setdefault(run.job, []).append(run)
+    rows = [("JOB", "RUNS", "FOLDED", "DROPPED", "MAX WAIT", "LATE", "STARTS (UTC)")]
+    for job in forecast.jobs:
+        runs = by_job.get(job.name, [])
+        ran = [run for run in runs if run.outcome not in ("skipped", "stuck")]
+        waits = [run.wait_s for run in runs if run.outcome != "skipped"]
+        worst = None if any(w is None for w in waits) else max(
+            (w for w in waits if w is not None), default=0.0)
+        starts = sorted(run.start for run in ran if run.start is not None)
+        shown = " ".join(_short(t) for t in starts[:SHOWN_STARTS])
+        if len(starts) > SHOWN_STARTS:
+            shown += " ..."
+        rows.append((
+            job.name, str(len(ran)), str(sum(run.folded for run in runs)),
+            str(sum(run.outcome in ("skipped", "replaced") for run in runs)),
+            _wait(worst), str(sum(run.late for run in runs)), shown or "-",
+        ))
+    lines = _columns(rows)
+    ran_total = sum(run.outcome not in ("skipped", "stuck") for run in forecast.runs)
+    lines.append(
+        f"{_count(len(forecast.jobs), 'scheduled job')}, {_count(ran_total, 'run')} from "
+        f"{instant(forecast.start)[:16].replace('T', ' ')} to "
+        f"{instant(forecast.end)[:16].replace('T', ' ')} UTC (controller zone "
+        f"{forecast.controller_zone})")
+    lines.append(f"durations: {forecast.durations_source}; agents: "
+                 + ("as given" if forecast.agents_given else "unlimited (give --agents)"))
+    lines.append("")
+    agents = [("AGENTS", "COUNT", "EXECUTORS", "PEAK BUSY", "WAIT P95",
+               f"ADVICE (WAIT <= {format_duration(round(forecast.max_wait))})")]
+    for figures in forecast.labels:
+        kind = figures.kind
+        agents.append((
+            kind.label, str(kind.count) if kind.count >= 0 else "unlimited",
+            str(kind.executors) if kind.count >= 0 else "-", str(figures.peak_busy), _wait(figures.wait_p95_s),
+            "-" if figures.advice is None else str(figures.advice),
+        ))
+    lines.extend(_columns(agents))
+    return "\n".join(lines) + "\n"
