@@ -13,7 +13,6 @@ from jobsmith.durations import format_duration
 from jobsmith.forecast.analysis import Forecast, LabelFigures
 from jobsmith.forecast.simulate import Run
 
-
 SHOWN_STARTS = 2
 
 
@@ -137,7 +136,8 @@ def render_table(forecast: Forecast) -> str:
         kind = figures.kind
         agents.append((
             kind.label, str(kind.count) if kind.count >= 0 else "unlimited",
-            str(kind.executors) if kind.count >= 0 else "-", str(figures.peak_busy), _wait(figures.wait_p95_s),
+            str(kind.executors) if kind.count >= 0 else "-", str(figures.peak_busy),
+            _wait(figures.wait_p95_s),
             "-" if figures.advice is None else str(figures.advice),
         ))
     lines.extend(_columns(agents))
