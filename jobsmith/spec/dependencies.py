@@ -8,6 +8,7 @@ Pure functions over small records, so that `load_tree` and the worker processes 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jobsmith.errors import Location, Problem
@@ -23,28 +24,32 @@ class TreeLinks:
     category: tuple[str, int | None, int | None, Location] | None = None
 
 
-def check_links(jobs: list[TreeLinks]) -> list[Problem]:
-    """Every problem of `after` and throttle categories across `jobs`."""
+def check_links(jobs: list[TreeLinks], known: Iterable[str] = (),
+                unchecked: Iterable[TreeLinks] = ()) -> list[Problem]:
+    """Every problem of `after` and throttle categories across `jobs`. `known` names
+    more jobs that exist, and `unchecked` holds the `after` entries of those jobs: their
+    files have problems of their own, yet their `after` names are checked too."""
     by_name = {job.full_name: job for job in jobs}
+    exists = set(by_name) | set(known)
     problems = []
     edges: dict[str, list[tuple[str, Location]]] = {}
-    for job in sorted(jobs, key=lambda j: j.full_name):
+    for job in sorted([*jobs, *unchecked], key=lambda j: j.full_name):
         for name, where in job.after:
             if name == job.full_name:
                 problems.append(Problem(where, f"`after`: {name!r} is this job itself; a job "
                                         "cannot start when it succeeds itself"))
-            elif name not in by_name:
+            elif name not in exists:
                 problems.append(Problem(where, f"`after`: unknown job {name!r}"
-                                        f"{_did_you_mean(name, by_name)}; name jobs by "
+                                        f"{_did_you_mean(name, sorted(exists))}; name jobs by "
                                         "their full name, such as data/nightly-backup"))
-            else:
+            elif name in by_name:
                 edges.setdefault(job.full_name, []).append((name, where))
     problems.extend(_cycles(edges))
     problems.extend(_categories(jobs))
     return problems
 
 
-def _did_you_mean(name: str, known: dict[str, TreeLinks]) -> str:
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

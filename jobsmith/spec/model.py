@@ -99,7 +99,8 @@ class Parameter(Model):
                 raise PydanticCustomError(
                     "parameter",
                     "default {default} is not among the choices {choices}",
-                    {"default": repr(self.default), "choices": list(self.choices)},
+                    {"default": repr(self.default), "choices": list(self.choices),
+                     "at": ("default",)},
                 )
         elif self.choices is not None:
             raise PydanticCustomError(
@@ -110,13 +111,13 @@ class Parameter(Model):
         ):
             raise PydanticCustomError(
                 "parameter", "a boolean parameter's default is true or false, found {found}",
-                {"found": repr(self.default)},
+                {"found": repr(self.default), "at": ("default",)},
             )
         if self.type != "boolean" and isinstance(self.default, bool):
             raise PydanticCustomError(
                 "parameter",
                 "a {type} parameter's default is text, found {found}; quote it",
-                {"type": self.type, "found": str(self.default).lower()},
+                {"type": self.type, "found": str(self.default).lower(), "at": ("default",)},
             )
         return self
 
@@ -275,7 +276,7 @@ class JobDocument(Model):
             raise PydanticCustomError(
                 "body", "a job has either `{key}` or `stages`, not both{hint}",
                 {"key": key, "hint": "; give each stage its own `artifact`"
-                 if key == "artifact" else ""},
+                 if key == "artifact" else "", "at": ("stages",)},
             )
         else:
             if not self.stages:

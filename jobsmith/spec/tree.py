@@ -6,7 +6,6 @@ valid tree or one SpecError listing all problems.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -18,10 +17,10 @@ from pydantic import ValidationError
 
 from jobsmith.errors import Location, Problem, SpecError
 from jobsmith.spec.dependencies import TreeLinks, check_links
-from jobsmith.spec.fields import CREDENTIAL_ID, HANDLER, IDENTIFIER
-from jobsmith.spec.model import JOB_NAME, LOCK_NAME, JobDocument, JobSpec
-from jobsmith.spec.stages import GIT_BRANCH, GIT_URL, HTTP_URL, ParallelGroup
-from jobsmith.spec.yamlsource import Located, Path_, SourceError, kind_of, read_spec_file
+from jobsmith.spec.messages import pydantic_problem
+from jobsmith.spec.model import JobDocument, JobSpec
+from jobsmith.spec.wholechecks import raw_links, whole_document_problems
+from jobsmith.spec.yamlsource import Located, Path_, SourceError, read_spec_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 DEFAULTS_NAMES = ("_defaults.yaml", "_defaults.yml")
@@ -106,6 +105,9 @@ class SpecLoader:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._defaults: dict[Path, Located | None] = {}
+        # `after` entries of jobs whose files have problems, checked across the tree
+        # in the same round as everything else.
+        self.invalid_links: list[TreeLinks] = []
 
     def load(self, spec: SpecFile) -> JobSpec | list[Problem]:
         problems: list[Problem] = []
@@ -118,7 +120,10 @@ class SpecLoader:
             layers.append(read_spec_file(spec.path, spec.display))
         except SourceError as error:
             return [*problems, error.problem]
-        job = _validate(layers, spec.full_name, spec.display, problems)
+        merged = _merge(layers)
+        job = _validate(merged, spec.full_name, spec.display, problems)
+        if job is None:
+            self.invalid_links.append(raw_links(merged, spec.full_name, spec.display))
         return job if job is not None and not problems else problems
 
 
@@ -134,8 +139,9 @@ def load_tree(root: Path) -> SpecTree:
             problems.extend(loaded)
         else:
             jobs[spec.full_name] = loaded
-    if not problems:
-        problems.extend(check_links([tree_links(job) for job in jobs.values()]))
+    # Across files in the same round: a job whose own file has problems still exists.
+    problems.extend(check_links([tree_links(job) for job in jobs.values()],
+                                known=discovery.full_names, unchecked=loader.invalid_links))
     if problems:
         raise SpecError(list(dict.fromkeys(problems)))
     return SpecTree(root=discovery.root, jobs=dict(sorted(jobs.items())))
@@ -243,14 +249,14 @@ def _copy_locations(layer: Located, merged: Located, path: Path_) -> None:
             merged.quoted.add(key)
 
 
-def _validate(layers: list[Located], full_name: str, display: str,
+def _validate(merged: Located, full_name: str, display: str,
               problems: list[Problem]) -> JobSpec | None:
-    merged = _merge(layers)
     try:
         document = JobDocument.model_validate(merged.data)
     except ValidationError as error:
         for item in error.errors():
-            problems.append(_problem(item, merged, display))
+            problems.append(pydantic_problem(item, merged, display))
+        problems.extend(whole_document_problems(merged, display))
         return None
     fields = {name: getattr(document, name) for name in JobDocument.model_fields}
     after_at = tuple(merged.values.get(("after", i), Location(display))
@@ -258,149 +264,3 @@ def _validate(layers: list[Located], full_name: str, display: str,
     throttle_at = merged.values.get(("throttle", "category")) if document.throttle else None
     return JobSpec.model_construct(**fields, full_name=full_name, source=display,
                                    after_at=after_at, throttle_at=throttle_at)
-
-
-def _problem(item: Any, merged: Located, display: str) -> Problem:
-    loc: tuple[str | int, ...] = _without_tags(tuple(item["loc"]))
-    # pydantic adds union/validator tags to paths; keep the prefix that exists in the data.
-    path: Path_ = ()
-    for part in loc:
-        if (*path, part) in merged.values or (*path, part) in merged.keys:
-            path = (*path, part)
-        elif not isinstance(part, int) and (*path, part) not in merged.values:
-            continue
-    kind = item["type"]
-    context = item.get("ctx") or {}
-    if "at" in context:
-        path = (*path, *context["at"])
-    on_key = "[key]" in loc
-    dotted = _dotted(path)
-    where = f"`{dotted}`: " if dotted else ""
-    if kind == "extra_forbidden":
-        location = merged.keys.get(path, merged.values.get(path[:-1], Location(display)))
-        message = _unknown_key(path, merged.data)
-        return Problem(location, where.replace(f"`{dotted}`: ", "") + message)
-    if on_key:
-        location = merged.keys.get(path) or merged.values.get(path) or Location(display)
-    else:
-        location = merged.values.get(path) or merged.keys.get(path) or Location(display)
-    message = _friendly(item["msg"])
-    if kind in ("cron", "label"):
-        location = _cron_location(merged, path, location, context)
-        return Problem(location, f"{where}{message}")
-    if kind == "missing":
-        parent = merged.values.get(path, Location(display))
-        field = loc[-1]
-        return Problem(parent, f"`{_dotted(loc)}` is required (missing {field!r})")
-    if kind not in {"duration", "command", "credential", "parameter", "schedule", "body",
-                    "duplicate", "retries", "timezone", "label", "sha256", "stage",
-                    "throttle", "after"} and "input" in item:
-        found = item["input"]
-        if not isinstance(found, dict | list):
-            message = f"{message}; found {kind_of(found)} {found!r}"
-            if isinstance(found, bool | int | float) and "string" in item["msg"]:
-                message += " (quote it to make it text)"
-        else:
-            message = f"{message}; found {kind_of(found)}"
-    return Problem(location, f"{where}{message}")
-
-
-def _without_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """Drop the tags pydantic puts after a list index for `stages` items."""
-    return tuple(part for i, part in enumerate(loc)
-                 if not (part in _STAGE_TAGS and i and isinstance(loc[i - 1], int)
-                         and loc[:1] == ("stages",)))
-
-
-_STAGE_TAGS = ("stage", "group")
-
-_PATTERNS = {
-    IDENTIFIER: "must be a name of letters, digits and '_', not starting with a digit",
-    HANDLER: "must be a name of letters, digits, '.', '_' and '-'",
-    CREDENTIAL_ID: "must be a Jenkins credential id (letters, digits, '.', '_', '-', '@', ':')",
-    JOB_NAME: "must be the full name of a job, such as data/nightly-backup",
-    LOCK_NAME: "must be a name of letters, digits, '.', '_', '-', ':', '@' and '+', starting "
-               "with a letter or digit (no quotes or spaces)",
-    HTTP_URL: "must be an http:// or https:// address",
-    GIT_URL: "must be a git repository address (https://, ssh://, git://, file:// or "
-             "user@host:path)",
-    GIT_BRANCH: "must be a git branch name (no spaces or ~^:?*[\\)",
-}
-
-
-def _friendly(message: str) -> str:
-    for pattern, text in _PATTERNS.items():
-        message = message.replace(f"String should match pattern '{pattern}'", text)
-    return message
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _unknown_key(path: Path_, data: Any) -> str:
-    key = str(path[-1])
-    allowed = _allowed_keys(path[:-1], data)
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    where = f" in `{_dotted(path[:-1])}`" if path[:-1] else ""
-    return f"unknown key {key!r}{where}{hint} Allowed: {', '.join(allowed)}"
-
-
-def _allowed_keys(path: Path_, data: Any) -> list[str]:
-    from jobsmith.spec import model
-
-    current: type[model.Model] = model.JobDocument
-    for depth, part in enumerate(path):
-        if isinstance(part, int):
-            continue
-        annotation = current.model_fields[str(part)].annotation
-        nested = _model_in(annotation)
-        if nested is None:
-            return []
-        current = nested
-        if part == "stages" and _is_group(data, path[:depth + 2]):
-            current = ParallelGroup
-    return list(current.model_fields)
-
-
-def _is_group(data: Any, path: Path_) -> bool:
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return isinstance(data, dict) and "parallel" in data
-
-
-def _model_in(annotation: Any) -> Any:
-    from typing import get_args
-
-    from jobsmith.spec.model import Model
-
-    if isinstance(annotation, type) and issubclass(annotation, Model):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _cron_location(merged: Located, path: Path_, location: Location,
-                   context: dict[str, Any]) -> Location:
-    line = int(context.get("line", 1))
-    col = int(context.get("col", 1))
-    if (*path, line - 1) in merged.values:  # a list of lines
-        item = merged.values[(*path, line - 1)]
-        quote = 1 if (*path, line - 1) in merged.quoted else 0
-        return Location(item.path, item.line, item.col + quote + col - 1)
-    if path in merged.block_scalars:
-        return Location(location.path, location.line + line, col + 2)
-    if line == 1:
-        quote = 1 if path in merged.quoted else 0
-        return Location(location.path, location.line, location.col + quote + col - 1)
-    return location

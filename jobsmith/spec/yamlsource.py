@@ -127,10 +127,19 @@ def parse_text(text: str, display: str, loader_class: Any = None) -> Located:
 
 def _yaml_problem(error: yaml.MarkedYAMLError, display: str) -> SourceError:
     mark = error.problem_mark or error.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = " ".join(filter(None, [error.context, error.problem]))
     what = re.sub(r"\s+", " ", what).strip()
-    return SourceError(Problem(Location(display, line, col), f"invalid YAML: {what}"))
+    problem = error.problem or ""
+    if "'\\t'" in problem or "\t" in problem:
+        message = "a tab: YAML indents with spaces, never tabs"
+    elif "quoted scalar" in (error.context or "") and "end of stream" in problem:
+        # Reported where the quote opened: the end of the file says nothing useful.
+        mark = error.context_mark or mark
+        message = "this quote is never closed; end the value with the same quote"
+    else:
+        message = f"invalid YAML: {what}"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return SourceError(Problem(Location(display, line, col), message))
 
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
