@@ -62,6 +62,10 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
     from jobsmith.wrapper.signals import SignalWatch
     from jobsmith.wrapper.tail import OutputTail, secret_values, window_size
 
+    if options.finish is not None:
+        from jobsmith.wrapper.finish import finish_build
+
+        return finish_build(options, settings, os.environ, _say)
     command = options.command
     if options.artifact is not None:
         from jobsmith.wrapper.artifact import ArtifactError, cache_root, fetch_artifact
@@ -99,14 +103,50 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
         line = summary(report, options.max_duration)
         _say(f"jobsmith: {line}")
         # Still inside SignalWatch: a second SIGTERM cannot cut an outbox write short.
-        if settings.statsd is not None:
-            _send_metrics(report, settings, deadline)
-        if settings.sensu is not None:
-            # What the wrapper could not write travels with the alert, under the summary.
-            text = "\n".join([line, *_channels.notes()])
-            _send_alert(report, options, settings, text, tail.getvalue(), secrets, deadline)
+        # What the wrapper could not write travels with the alert, under the summary.
+        text = "\n".join([line, *_channels.notes()])
+        if options.stage is not None:
+            _finish_part(report, options, settings, text, tail.getvalue(), secrets, deadline)
+        else:
+            if settings.statsd is not None:
+                _send_metrics(report, settings, deadline)
+            if settings.sensu is not None:
+                _send_alert(report, options, settings, text, tail.getvalue(), secrets, deadline)
         _channels.report()
     return report.exit_code
+
+
+def _finish_part(
+    report: RunReport,
+    options: RunOptions,
+    settings: AgentSettings,
+    line: str,
+    window: bytes,
+    secrets: list[bytes],
+    deadline: float,
+) -> None:
+    """A part of a build: stage metrics and the record; the build sends the alert."""
+    assert options.stage is not None
+    if settings.statsd is not None:
+        from jobsmith.wrapper.finish import send_values
+        from jobsmith.wrapper.metrics import part_metrics
+
+        send_values(part_metrics(report, options.stage), settings, deadline, _say)
+    if options.record is not None:
+        import json
+
+        from jobsmith.wrapper.build import part_record
+        from jobsmith.wrapper.tail import masked_tail
+
+        record = part_record(report, options.stage, line, masked_tail(window, secrets))
+        try:
+            directory = os.path.dirname(options.record)
+            if directory:
+                os.makedirs(directory, exist_ok=True)
+            with open(options.record, "w", encoding="utf-8") as handle:
+                json.dump(record, handle, ensure_ascii=True)
+        except OSError as error:
+            _say(f"jobsmith: warning: cannot write the stage record {options.record}: {error}")
 
 
 def _artifact_failed(
@@ -124,6 +164,9 @@ def _artifact_failed(
                        started_at=started)
     line = f"{options.job} did not run (exit {EXIT_WRAPPER_FAILED}): {reason}"
     _say(f"jobsmith: {line}")
+    if options.stage is not None:
+        _finish_part(report, options, settings, line, b"", [], deadline)
+        return EXIT_WRAPPER_FAILED
     if settings.statsd is not None:
         _send_metrics(report, settings, deadline)
     if settings.sensu is not None:
@@ -132,18 +175,10 @@ def _artifact_failed(
 
 
 def _send_metrics(report: RunReport, settings: AgentSettings, deadline: float) -> None:
-    import socket
+    from jobsmith.wrapper.finish import send_values
+    from jobsmith.wrapper.metrics import run_metrics
 
-    from jobsmith.wrapper.deadline import resolve
-    from jobsmith.wrapper.metrics import send_metrics
-
-    assert settings.statsd is not None
-    host, port = settings.statsd
-    try:
-        address = resolve(host, port, socket.SOCK_DGRAM, deadline)[1][0]
-        send_metrics(report, address, port, settings.statsd_prefix)
-    except OSError as error:
-        _say(f"jobsmith: warning: metrics not sent to {host}:{port}: {error}")
+    send_values(run_metrics(report), settings, deadline, _say)
 
 
 def _send_alert(
@@ -156,11 +191,9 @@ def _send_alert(
     deadline: float,
 ) -> None:
     from jobsmith.wrapper.alerts import check_result
-    from jobsmith.wrapper.delivery import deliver
-    from jobsmith.wrapper.outbox import Outbox
+    from jobsmith.wrapper.finish import deliver_in_order
     from jobsmith.wrapper.tail import masked_tail
 
-    assert settings.sensu is not None
     check = check_result(
         report,
         summary=line,
@@ -170,15 +203,9 @@ def _send_alert(
         ttl=options.ttl,
         handlers=options.alert_handlers,
         build_url=settings.build_url,
+        source=settings.sensu_source,
     )
-    outbox = Outbox(settings.outbox) if settings.outbox else None
-    delivery = deliver(check, settings.sensu, outbox, budget=deadline - time.monotonic())
-    if delivery.drained:
-        _say(f"jobsmith: sent {delivery.drained} stored alert(s) from the outbox")
-    for note in delivery.notes:
-        _say(f"jobsmith: warning: {note}")
-    if delivery.queued:
-        _say(f"jobsmith: alert stored in {delivery.queued}")
+    deliver_in_order(check, settings, _say, deadline)
 
 
 def _jitter() -> float:

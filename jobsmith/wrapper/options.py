@@ -9,14 +9,16 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
 HELP = """\
 usage: jobsmith run --job FULL_NAME [options] -- COMMAND [ARGS...]
        jobsmith run --job FULL_NAME [options] --artifact URL --sha256 HEX -- [ARGS...]
+       jobsmith run --job FULL_NAME --finish RESULT [build options]
 
 Run COMMAND as one step of job FULL_NAME: in its own process group, with a timeout,
-retries, statsd metrics and a Sensu check result.
+retries, statsd metrics and a Sensu check result. With --stage, the run is one part
+of a larger build (stage metrics only); --finish reports the whole build.
 
 options:
   --job FULL_NAME         the job's full name, e.g. data/nightly-backup (required)
@@ -33,6 +35,17 @@ options:
   --artifact URL          download the program to run from URL (http or https), verify it,
                           cache it by checksum and run it with ARGS; needs --sha256
   --sha256 HEX            the artifact's SHA-256 checksum (64 hex digits)
+  --stage NAME            this run is stage NAME of a build: metrics under
+                          <job>.stages.<stage>., no Sensu result (the build sends one)
+  --record FILE           (with --stage) write the stage's outcome to FILE as JSON
+  --finish RESULT         no command: send the build's one result; RESULT is Jenkins'
+                          currentBuild.currentResult (SUCCESS, UNSTABLE, FAILURE,
+                          ABORTED, NOT_BUILT); the failing stage's record comes from
+                          JOBSMITH_FAILED_PART
+  --build-started MS      (with --finish) the build's start, epoch milliseconds
+  --build-number N        (with --finish) the build's number
+  --previous-result RESULT (with --finish) the last completed build's result: an
+                          aborted or skipped build keeps a failure critical
   -h, --help              show this message
 
 Durations: 90s, 30m, 1h30m, 2d or a number of seconds.
@@ -64,7 +77,14 @@ _VALUED = (
     "--alert-handlers",
     "--artifact",
     "--sha256",
+    "--stage",
+    "--record",
+    "--finish",
+    "--build-started",
+    "--build-number",
+    "--previous-result",
 )
+JENKINS_RESULTS = ("SUCCESS", "UNSTABLE", "FAILURE", "ABORTED", "NOT_BUILT")
 
 
 class RunOptions:
@@ -74,14 +94,20 @@ class RunOptions:
         "alert_handlers",
         "artifact",
         "backoff",
+        "build_number",
+        "build_started",
         "command",
+        "finish",
         "job",
         "kill_after",
         "max_backoff",
         "max_duration",
+        "previous_result",
+        "record",
         "retries",
         "retry_on",
         "sha256",
+        "stage",
         "timeout",
         "ttl",
     )
@@ -102,6 +128,12 @@ class RunOptions:
         alert_handlers: tuple[str, ...] = (),
         artifact: str | None = None,
         sha256: str | None = None,
+        stage: str | None = None,
+        record: str | None = None,
+        finish: str | None = None,
+        build_started: float | None = None,
+        build_number: int | None = None,
+        previous_result: str | None = None,
     ) -> None:
         self.job = job
         self.command = command
@@ -116,6 +148,12 @@ class RunOptions:
         self.alert_handlers = alert_handlers
         self.artifact = artifact
         self.sha256 = sha256
+        self.stage = stage  # a part of a build: stage metrics, no Sensu result
+        self.record = record
+        self.finish = finish  # the build's Jenkins result: send the build-level result
+        self.build_started = build_started  # epoch seconds
+        self.build_number = build_number
+        self.previous_result = previous_result
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -155,7 +193,8 @@ def parse_args(argv: list[str]) -> RunOptions:
     if "--job" not in values:
         _usage("--job FULL_NAME is required")
     artifact, sha256 = _artifact(values.get("--artifact"), values.get("--sha256"))
-    if not command and artifact is None:
+    build = _build_options(values, bool(command) or artifact is not None)
+    if not command and artifact is None and build["finish"] is None:
         _usage("no command given; put it after --")
     job = values["--job"]
     if not job.strip() or job != job.strip():
@@ -174,7 +213,45 @@ def parse_args(argv: list[str]) -> RunOptions:
         alert_handlers=_handlers(values.get("--alert-handlers")),
         artifact=artifact,
         sha256=sha256,
+        **build,
     )
+
+
+def _build_options(values: dict[str, str], has_command: bool) -> dict[str, Any]:
+    """--stage/--record (a part of a build) and --finish and its companions."""
+    stage = values.get("--stage")
+    if stage is not None and (not stage.strip() or stage != stage.strip()):
+        _usage(f"--stage {stage!r} is not a stage name")
+    if stage is not None and "--ttl" in values:
+        _usage("--ttl belongs to the build's --finish step, not to a --stage part")
+    if "--record" in values and stage is None:
+        _usage("--record goes with --stage")
+    finish = values.get("--finish")
+    if finish is not None:
+        if finish not in JENKINS_RESULTS:
+            _usage(f"--finish {finish!r}: expected one of {', '.join(JENKINS_RESULTS)}")
+        if has_command or stage is not None:
+            _usage("--finish reports a whole build: it takes no command and no --stage")
+    for name in ("--build-started", "--build-number", "--previous-result"):
+        if name in values and finish is None:
+            _usage(f"{name} goes with --finish")
+    previous = values.get("--previous-result")
+    if previous is not None and previous not in JENKINS_RESULTS:
+        _usage(f"--previous-result {previous!r}: expected one of {', '.join(JENKINS_RESULTS)}")
+    started = values.get("--build-started")
+    if started is not None and not (started.isascii() and started.isdigit()):
+        _usage(f"--build-started {started!r}: expected epoch milliseconds")
+    number = values.get("--build-number")
+    if number is not None and not (number.isascii() and number.isdigit()):
+        _usage(f"--build-number {number!r} is not a build number")
+    return {
+        "stage": stage,
+        "record": values.get("--record"),
+        "finish": finish,
+        "build_started": int(started) / 1000.0 if started is not None else None,
+        "build_number": int(number) if number is not None else None,
+        "previous_result": previous,
+    }
 
 
 def _artifact(url: str | None, sha256: str | None) -> tuple[str | None, str | None]:

@@ -11,7 +11,11 @@ Three transports, picked by `JOBSMITH_SENSU`'s scheme:
   (malformed JSON or an event that fails validation), anything else a failure.
 
 `send_check` returns `DELIVERED`, `REJECTED` (Sensu will never take it: retrying is
-useless) or `UNDELIVERABLE` (try again later), with a reason. Its `timeout` bounds the
+useless), `UNCONFIRMED` (every byte was written, but no answer came in time) or
+`UNDELIVERABLE` (nothing reached Sensu: try again later), with a reason. An unconfirmed
+result is not sent again: a Sensu that answers in 3 s has parsed and published it (the
+1.x socket publishes as soon as the JSON parses, before it answers), and sending it
+again would show every result twice; the wrapper says so on stderr. Its `timeout` bounds the
 whole call, name lookup and every read included (`deadline.py`); HTTP is a plain
 HTTP/1.1 request for that reason (`http.client` times each socket call separately).
 """
@@ -28,6 +32,7 @@ from jobsmith.wrapper.deadline import DeadlinePassed, connect, receive, send_all
 DELIVERED = "delivered"
 REJECTED = "rejected"
 UNDELIVERABLE = "undeliverable"
+UNCONFIRMED = "unconfirmed"
 UDP_REFUSAL_WAIT = 0.05
 MAX_RESPONSE = 1 << 16
 
@@ -66,13 +71,16 @@ def _send_tcp(data: bytes, address: SensuAddress, deadline: float) -> tuple[str,
     with connect(address.host, address.port, socket.SOCK_STREAM, deadline) as sock:
         send_all(sock, data, deadline)
         answer = b""
-        while len(answer) < 64:
-            chunk = receive(sock, 64, deadline)
-            if not chunk:
-                break
-            answer += chunk
-            if answer.strip() in (b"ok", b"invalid"):
-                break
+        try:
+            while len(answer) < 64:
+                chunk = receive(sock, 64, deadline)
+                if not chunk:
+                    break
+                answer += chunk
+                if answer.strip() in (b"ok", b"invalid"):
+                    break
+        except TimeoutError:
+            return UNCONFIRMED, "sent; the Sensu client did not answer in time"
     word = answer.strip()
     if word == b"ok":
         return DELIVERED, "ok"
@@ -100,11 +108,14 @@ def _send_http(data: bytes, address: SensuAddress, deadline: float) -> tuple[str
     response = b""
     with connect(address.host, address.port, socket.SOCK_STREAM, deadline) as sock:
         send_all(sock, head.encode("ascii") + data, deadline)
-        while not _complete(response) and len(response) < MAX_RESPONSE:
-            chunk = receive(sock, 4096, deadline)
-            if not chunk:
-                break
-            response += chunk
+        try:
+            while not _complete(response) and len(response) < MAX_RESPONSE:
+                chunk = receive(sock, 4096, deadline)
+                if not chunk:
+                    break
+                response += chunk
+        except TimeoutError:
+            return UNCONFIRMED, "sent; the Sensu agent did not answer in time"
     status_line, _, rest = response.partition(b"\r\n")
     parts = status_line.split(None, 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():

@@ -2,7 +2,9 @@
 
 `JOBSMITH_STATSD=host:port`, `JOBSMITH_STATSD_PREFIX` (default `jobsmith`),
 `JOBSMITH_SENSU=tcp://host:port | udp://host:port | http://host:port/events`,
-`JOBSMITH_OUTBOX=DIR`, `JOBSMITH_MASK=NAME,...` and Jenkins' `BUILD_URL`. Unset (or
+`JOBSMITH_OUTBOX=DIR`, `JOBSMITH_MASK=NAME,...`, `JOBSMITH_SENSU_SOURCE` (the Sensu 1.x
+`source` / Sensu Go proxy entity of every check, default `jobsmith`) and Jenkins'
+`BUILD_URL`. Unset (or
 empty) means off. A value that is set but malformed is a wrapper misuse (exit 125)
 before the command starts: an agent that silently dropped every alert would be worse.
 """
@@ -36,7 +38,8 @@ class SensuAddress:
 class AgentSettings:
     """The wrapper's environment settings, validated."""
 
-    __slots__ = ("build_url", "mask", "outbox", "sensu", "statsd", "statsd_prefix")
+    __slots__ = ("build_url", "mask", "outbox", "sensu", "sensu_source", "statsd",
+                 "statsd_prefix")
 
     def __init__(
         self,
@@ -47,6 +50,7 @@ class AgentSettings:
         outbox: str | None = None,
         mask: str = "",
         build_url: str | None = None,
+        sensu_source: str = "jobsmith",
     ) -> None:
         self.statsd = statsd
         self.statsd_prefix = statsd_prefix
@@ -54,6 +58,7 @@ class AgentSettings:
         self.outbox = outbox
         self.mask = mask
         self.build_url = build_url
+        self.sensu_source = sensu_source
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> AgentSettings:
@@ -62,6 +67,9 @@ class AgentSettings:
         if not all(part and _is_metric_word(part) for part in prefix.split(".")):
             _misuse(f"JOBSMITH_STATSD_PREFIX={prefix!r}: use letters, digits, _ - and dots")
         sensu_text = environ.get("JOBSMITH_SENSU", "").strip()
+        source = environ.get("JOBSMITH_SENSU_SOURCE", "").strip() or "jobsmith"
+        if not all(char.isascii() and (char.isalnum() or char in "_.-") for char in source):
+            _misuse(f"JOBSMITH_SENSU_SOURCE={source!r}: use letters, digits, _ - and dots")
         return cls(
             statsd=parse_host_port(statsd_text, "JOBSMITH_STATSD") if statsd_text else None,
             statsd_prefix=prefix,
@@ -69,6 +77,7 @@ class AgentSettings:
             outbox=environ.get("JOBSMITH_OUTBOX", "").strip() or None,
             mask=environ.get("JOBSMITH_MASK", ""),
             build_url=environ.get("BUILD_URL") or None,
+            sensu_source=source,
         )
 
 

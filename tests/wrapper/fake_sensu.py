@@ -8,16 +8,27 @@ do, from their documentation and source:
   of the last chunk. Only 7-bit ASCII. UDP: one datagram, one result, no answer.
   Validation (`validate_check_result`): name a string matching `\\A[\\w.-]+\\z`, source
   absent or matching too, output a string, status an integer, executed an integer
-  (defaults to now), ttl absent or an integer > 0.
+  (defaults to now), handlers absent or an array of strings, ttl absent or an integer
+  > 0 and ttl_status absent or an integer (sensu-settings
+  `lib/sensu/settings/validators/check.rb`, `validate_check_handling`/`_ttl`). The
+  socket publishes the result as soon as the JSON parses, then answers `ok`
+  (`parse_check_result`): `answer_delay` models a slow answer after that.
+  Identity: the server stores the result under `<source or client name>:<check name>`
+  (`lib/sensu/server/process.rb`, `retrieve_client` then `store_check_result`), the
+  last to arrive wins, whatever its `executed`: `current` keeps that.
 - Sensu Go agent API (`agent/api.go`, `POST /events`): a JSON event whose check has
   `metadata.name` matching `^[\\w.-]+$`, a non-negative integer status (a uint32 in
   Go), and ttl absent or > the interval (1) and >= 5 (`Check.Validate`). Answers 202
   Accepted, or 400 with the error. Like the socket's 1.x translation, an event without
-  output is refused.
+  output is refused. An event's `entity` other than the agent's own becomes
+  `check.proxy_entity_name` (`agent/entity.go`, `getEntities`): the backend keys the
+  event by that entity and the check name, so `current` uses it (the agent's own name
+  `AGENT_NAME` otherwise).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -28,6 +39,8 @@ from typing import Any
 
 NAME = re.compile(r"\A[\w.-]+\Z", re.ASCII)
 WATCHDOG = 0.5
+CLIENT_NAME = "agent-host"  # the Sensu 1.x client's own name, as in its client.json
+AGENT_NAME = "agent-host"  # the Sensu Go agent's name
 
 
 def is_int(value: object) -> bool:
@@ -45,6 +58,11 @@ def validate_check_result(check: Any) -> str | None:
         return "check source must be a string and cannot contain spaces or special characters"
     if not isinstance(check.get("output"), str):
         return "check output must be a string"
+    handlers = check.get("handlers")
+    if handlers is not None and (
+        not isinstance(handlers, list) or not all(isinstance(h, str) for h in handlers)
+    ):
+        return "check handlers must be an array of strings"
     check.setdefault("status", 0)
     check.setdefault("executed", int(time.time()))
     if not is_int(check["status"]):
@@ -54,7 +72,21 @@ def validate_check_result(check: Any) -> str | None:
     ttl = check.get("ttl")
     if ttl is not None and not (is_int(ttl) and ttl > 0):
         return "check ttl must be an integer greater than 0"
+    if check.get("ttl_status") is not None and not is_int(check["ttl_status"]):
+        return "check ttl_status must be an integer"
     return None
+
+
+def result_key(check: dict[str, Any]) -> tuple[str, str]:
+    """Where Sensu 1.x stores a result: (source, or the client's own name; check name)."""
+    return (check.get("source") or CLIENT_NAME, check["name"])
+
+
+def event_key(event: dict[str, Any]) -> tuple[str, str]:
+    """Where Sensu Go stores an event: (proxy entity, or the agent; check name)."""
+    entity = event.get("entity")
+    name = entity.get("metadata", {}).get("name") if isinstance(entity, dict) else None
+    return (name or AGENT_NAME, event["check"]["metadata"]["name"])
 
 
 def validate_event(event: Any) -> str | None:
@@ -83,6 +115,11 @@ def validate_event(event: Any) -> str | None:
         values = metadata.get(key) or {}
         if not all(isinstance(value, str) for value in values.values()):
             return f"json: cannot unmarshal {key} into map[string]string"
+    entity = event.get("entity")
+    if entity is not None:
+        name = entity.get("metadata", {}).get("name") if isinstance(entity, dict) else None
+        if not isinstance(name, str) or not NAME.match(name):
+            return "entity name cannot contain spaces or special characters"
     return None
 
 
@@ -92,7 +129,9 @@ class FakeSensu:
     def __init__(self) -> None:
         self.accepted: list[dict[str, Any]] = []
         self.rejected: list[tuple[bytes, str]] = []
+        self.current: dict[tuple[str, str], dict[str, Any]] = {}
         self.http_status = 202
+        self.answer_delay = 0.0  # seconds between accepting a result and answering
         self._lock = threading.Lock()
         self._tcp = socket.create_server(("127.0.0.1", 0))
         self._udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -148,6 +187,8 @@ class FakeSensu:
         with self._lock:
             if problem is None:
                 self.accepted.append(value)
+                key = event_key(value) if "check" in value else result_key(value)
+                self.current[key] = value
             else:
                 self.rejected.append((raw, problem))
 
@@ -186,7 +227,11 @@ class FakeSensu:
                     continue  # maybe more is coming
                 problem = validate_check_result(check)
                 self._record(buffer, check, problem)
-                connection.sendall(b"ok" if problem is None else b"invalid")
+                if problem is None and self.answer_delay:
+                    time.sleep(self.answer_delay)
+                # The sender may have given up waiting; the result is published anyway.
+                with contextlib.suppress(OSError):
+                    connection.sendall(b"ok" if problem is None else b"invalid")
                 return
 
     def _serve_udp(self) -> None:
@@ -214,6 +259,8 @@ class FakeSensu:
             except ValueError as error:
                 event, problem = None, str(error)
             self._record(body, event, problem)
+            if problem is None and self.answer_delay:
+                time.sleep(self.answer_delay)
             if problem is None:
                 answer, status = b"", self.http_status
             else:

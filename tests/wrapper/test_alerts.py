@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from jobsmith.wrapper.alerts import (
 )
 from jobsmith.wrapper.process import AttemptOutcome
 from jobsmith.wrapper.runner import RunReport
-from jobsmith.wrapper.sensu import DELIVERED, REJECTED, UNDELIVERABLE, send_check
+from jobsmith.wrapper.sensu import DELIVERED, REJECTED, UNCONFIRMED, UNDELIVERABLE, send_check
 from jobsmith.wrapper.settings import parse_sensu_url
 from tests.wrapper.conftest import free_port
 from tests.wrapper.fake_sensu import FakeSensu, validate_check_result, validate_event
@@ -53,6 +54,7 @@ def test_alert_status(
 def test_names_match_what_sensu_accepts() -> None:
     assert check_name("data/nightly backup.v2") == "jobsmith.data.nightly_backup_v2"
     assert source_name("agent-1.example.com") == "agent-1.example.com"
+    assert source_name("") == "_"
     assert source_name("weird host+é") == "weird_host__"
 
 
@@ -74,8 +76,10 @@ def test_check_result_fields() -> None:
             "data/nightly-backup failed (exit 75) after 2 attempts in 2.5s\nlast words \ufffd\n"
         ),
         "ttl": 90000,
+        "ttl_status": 2,
         "handlers": ["mail", "slack"],
-        "source": "agent-1",
+        "source": "jobsmith",
+        "host": "agent-1",
         "executed": 1_700_000_000,
         "duration": 2.5,
         "job": "data/nightly-backup",
@@ -86,6 +90,8 @@ def test_check_result_fields() -> None:
     assert validate_check_result(dict(check)) is None
     event = sensu_go_event(check)
     assert event == {
+        # A proxy entity: Sensu Go keys the event by it, not by the agent that sent it.
+        "entity": {"metadata": {"name": "jobsmith"}, "entity_class": "proxy"},
         "check": {
             "metadata": {
                 "name": "jobsmith.data.nightly-backup",
@@ -93,7 +99,7 @@ def test_check_result_fields() -> None:
                     "job": "data/nightly-backup",
                     "exit_code": "75",
                     "attempts": "2",
-                    "source": "agent-1",
+                    "host": "agent-1",
                 },
                 "annotations": {
                     "build_url": "https://ci.example.com/job/data/job/nightly-backup/7/"
@@ -200,13 +206,38 @@ def test_nobody_listening_is_undeliverable(scheme: str) -> None:
     assert state == UNDELIVERABLE
 
 
-def test_a_silent_sensu_is_undeliverable_not_waited_for() -> None:
+def test_a_silent_sensu_is_unconfirmed_not_waited_for() -> None:
+    # Every byte written, no answer: the 1.x socket publishes a result as soon as its
+    # JSON parses and answers afterwards (`lib/sensu/client/socket.rb`,
+    # `parse_check_result`), so a slow Sensu has the result. Sending it again would
+    # show it twice; the wrapper reports it as unconfirmed and does not retry.
     with socket.create_server(("127.0.0.1", 0)) as server:  # accepts, never answers
         address = parse_sensu_url(f"tcp://127.0.0.1:{server.getsockname()[1]}")
         check = check_result(report(), summary="x", tail=b"", host="h")
         state, reason = send_check(check, address, 0.3)
-    assert state == UNDELIVERABLE
-    assert "timed out" in reason
+    assert state == UNCONFIRMED
+    assert "did not answer in time" in reason
+
+
+@pytest.mark.parametrize("scheme", ["tcp", "http"])
+def test_a_slow_sensu_gets_each_result_once(
+    scheme: str, fake_sensu: FakeSensu, tmp_path: Path
+) -> None:
+    from jobsmith.wrapper.finish import deliver_in_order
+    from jobsmith.wrapper.settings import AgentSettings
+
+    fake_sensu.answer_delay = 3.0  # answers after the wrapper's 2 s budget
+    settings = AgentSettings(sensu=parse_sensu_url(getattr(fake_sensu, f"{scheme}_url")),
+                             outbox=str(tmp_path / "outbox"))
+    said: list[str] = []
+    for number in range(3):
+        check = check_result(report(), summary=f"run {number}", tail=b"", host="h")
+        check["executed"] += number
+        deliver_in_order(check, settings, said.append)
+    received = fake_sensu.wait_for(3)
+    assert len(received) == 3
+    assert not list((tmp_path / "outbox").glob("*.json"))
+    assert sum("not sent again" in line for line in said) == 3
 
 
 @pytest.mark.parametrize(

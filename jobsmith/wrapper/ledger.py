@@ -1,0 +1,166 @@
+"""What this agent last sent for each check, so an older result never follows a newer one.
+
+Sensu keeps whatever result arrived last for a check (1.x `store_check_result` sets
+`result:<source>:<check>` unconditionally; Sensu Go's event store does the same): it has
+no notion of order. So the wrapper orders: a result is identified by `order_key` (the
+build's start, `executed`, then the build number), and before anything is sent for a
+check, the ledger file `<outbox>/.sent/<check>` says which key was sent last from this
+agent. A result whose key is older is superseded: it is kept as history in
+`<outbox>/superseded/`, never sent as the check's current state.
+
+The check, send and record happen under an exclusive `flock` on the ledger file, so two
+runs on this agent cannot interleave an older and a newer result of one check.
+Across agents there is no shared ledger (docs/alerts.md says what that means).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+
+SENT_DIR = ".sent"  # hidden: not an alert waiting to be sent
+SUPERSEDED_DIR = "superseded"
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+
+def order_key(check: dict[str, Any]) -> tuple[int, int]:
+    """When the build ran: its start (`executed`), then its number."""
+    executed = check.get("executed")
+    build = check.get("build")
+    return (
+        executed if isinstance(executed, int) else 0,
+        build if isinstance(build, int) else 0,
+    )
+
+
+class Ledger:
+    """`<directory>/.sent/<check name>`: the order key last sent for that check."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    @contextlib.contextmanager
+    def holding(self, name: str) -> Iterator[LedgerEntry]:
+        """The check's entry, locked against other runs on this agent until the end."""
+        sent = os.path.join(self.directory, SENT_DIR)
+        os.makedirs(sent, exist_ok=True)
+        fd = os.open(os.path.join(sent, name), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield LedgerEntry(fd)
+        finally:
+            os.close(fd)  # releases the lock
+
+    def keep_as_history(self, check: dict[str, Any]) -> str:
+        """Store a superseded result where a person can read it; its path."""
+        directory = os.path.join(self.directory, SUPERSEDED_DIR)
+        os.makedirs(directory, exist_ok=True)
+        executed, build = order_key(check)
+        path = os.path.join(
+            directory, f"{check.get('name', 'unknown')}-{executed}-{build}-{os.getpid()}.json"
+        )
+        with open(path, "w", encoding="ascii") as handle:
+            json.dump(check, handle, ensure_ascii=True, separators=(",", ":"))
+        return path
+
+
+class LedgerEntry:
+    """One check's ledger file, open and locked."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def newest(self) -> tuple[int, int] | None:
+        os.lseek(self._fd, 0, os.SEEK_SET)
+        text = os.read(self._fd, 256).decode("ascii", errors="replace").split()
+        if len(text) != 2 or not all(part.lstrip("-").isdigit() for part in text):
+            return None
+        return int(text[0]), int(text[1])
+
+    def supersedes(self, check: dict[str, Any]) -> bool:
+        """Whether a newer result than `check` was already sent from this agent."""
+        newest = self.newest()
+        return newest is not None and newest > order_key(check)
+
+    def record(self, check: dict[str, Any]) -> None:
+        executed, build = order_key(check)
+        newest = self.newest()
+        if newest is not None and newest >= (executed, build):
+            return
+        data = f"{executed} {build}\n".encode("ascii")
+        os.lseek(self._fd, 0, os.SEEK_SET)
+        os.ftruncate(self._fd, 0)
+        os.write(self._fd, data)
+
+
+def newest_in_outbox(directory: str) -> dict[str, tuple[int, int]]:
+    """Each check's newest order key among the results waiting in the outbox.
+
+    A read-only look (no claims): a file that vanishes or is not an alert is skipped;
+    draining deals with it. Only the top level holds waiting results."""
+    newest: dict[str, tuple[int, int]] = {}
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return newest
+    for name in names:
+        if name.startswith(".") or not (name.endswith(".json") or ".sending-" in name):
+            continue
+        try:
+            with open(os.path.join(directory, name), "rb") as handle:
+                check = json.loads(handle.read(1 << 20))
+        except (OSError, ValueError):
+            continue
+        if isinstance(check, dict) and isinstance(check.get("name"), str):
+            key = order_key(check)
+            if key > newest.get(check["name"], (-1, -1)):
+                newest[check["name"]] = key
+    return newest
+
+
+class OrderedSender:
+    """Wraps a sender so that, per check, only the newest result known is ever sent.
+
+    Known = the ledger (sent earlier from this agent), the outbox and the current run.
+    A superseded result is kept as history and reported to the delivery as delivered
+    (so it leaves the outbox); an unconfirmed one counts as delivered (not sent twice).
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        send: Callable[[dict[str, Any], float], tuple[str, str]],
+        known: dict[str, tuple[int, int]],
+    ) -> None:
+        self.ledger = ledger
+        self._send = send
+        self.known = known
+        self.notes: list[str] = []
+        self.superseded = 0
+
+    def __call__(self, check: dict[str, Any], seconds: float) -> tuple[str, str]:
+        from jobsmith.wrapper.sensu import DELIVERED, UNCONFIRMED
+
+        name = check.get("name")
+        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+            return self._send(check, seconds)  # Sensu will reject it; no ledger file
+        key = order_key(check)
+        with self.ledger.holding(name) as entry:
+            if entry.supersedes(check) or self.known.get(name, key) > key:
+                path = self.ledger.keep_as_history(check)
+                self.superseded += 1
+                self.notes.append(f"an older result of {name} was not sent (kept in {path})")
+                return DELIVERED, "superseded by a newer result"
+            state, reason = self._send(check, seconds)
+            if state == UNCONFIRMED:
+                self.notes.append(f"{name}: {reason}; not sent again (it would arrive twice)")
+                state = DELIVERED
+            if state == DELIVERED:
+                entry.record(check)
+            return state, reason
