@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 
 SENT_DIR = ".sent"  # hidden: not an alert waiting to be sent
 SUPERSEDED_DIR = "superseded"
@@ -112,16 +113,28 @@ def newest_in_outbox(directory: str) -> dict[str, tuple[int, int]]:
     for name in names:
         if name.startswith(".") or not (name.endswith(".json") or ".sending-" in name):
             continue
-        try:
-            with open(os.path.join(directory, name), "rb") as handle:
-                check = json.loads(handle.read(1 << 20))
-        except (OSError, ValueError):
-            continue
+        check = _peek(os.path.join(directory, name))
         if isinstance(check, dict) and isinstance(check.get("name"), str):
             key = order_key(check)
             if key > newest.get(check["name"], (-1, -1)):
                 newest[check["name"]] = key
     return newest
+
+
+def _peek(path: str) -> Any:
+    """The JSON in a regular file, never blocking (a FIFO) nor following a link."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return json.loads(os.read(fd, 1 << 20))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
 
 
 class OrderedSender:

@@ -11,7 +11,7 @@ Three transports, picked by `JOBSMITH_SENSU`'s scheme:
   (malformed JSON or an event that fails validation), anything else a failure.
 
 `send_check` returns `DELIVERED`, `REJECTED` (Sensu will never take it: retrying is
-useless), `UNCONFIRMED` (every byte was written, but no answer came in time) or
+useless), `UNCONFIRMED` (every byte was written, then silence until the time ran out) or
 `UNDELIVERABLE` (nothing reached Sensu: try again later), with a reason. An unconfirmed
 result is not sent again: a Sensu that answers in 3 s has parsed and published it (the
 1.x socket publishes as soon as the JSON parses, before it answers), and sending it
@@ -80,6 +80,8 @@ def _send_tcp(data: bytes, address: SensuAddress, deadline: float) -> tuple[str,
                 if answer.strip() in (b"ok", b"invalid"):
                     break
         except TimeoutError:
+            if answer:  # it talks, but not as Sensu does: nothing says it took the result
+                raise
             return UNCONFIRMED, "sent; the Sensu client did not answer in time"
     word = answer.strip()
     if word == b"ok":
@@ -115,6 +117,8 @@ def _send_http(data: bytes, address: SensuAddress, deadline: float) -> tuple[str
                     break
                 response += chunk
         except TimeoutError:
+            if response:
+                raise
             return UNCONFIRMED, "sent; the Sensu agent did not answer in time"
     status_line, _, rest = response.partition(b"\r\n")
     parts = status_line.split(None, 2)

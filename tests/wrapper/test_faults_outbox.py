@@ -77,7 +77,7 @@ def test_bad_entries_are_quarantined_with_a_reason_and_block_nothing(
         "00000000000000000005-1-link.json": "a symbolic link, not an entry this outbox wrote",
     }
     assert result.stderr.count(b"outbox entry quarantined") == 5
-    assert sorted(os.listdir(outbox)) == ["quarantine"]
+    assert sorted(os.listdir(outbox)) == [".sent", "quarantine"]  # .sent: ledger.py
 
     again = run_wrapper(["--job", "later", "--", "true"], env)
     assert again.returncode == 0 and b"outbox" not in again.stderr
@@ -151,7 +151,7 @@ def test_a_killed_runs_whole_temporary_file_is_sent_and_a_half_one_removed(
     assert [check["name"] for check in fake_sensu.wait_for(2)] == [
         "jobsmith.orphan", "jobsmith.next"]
     assert b"removed a half-written alert of a killed run" in result.stderr
-    assert os.listdir(outbox) == []
+    assert os.listdir(outbox) == [".sent"]  # the ledger of what was sent (ledger.py)
 
 
 def test_a_stale_claim_whose_pid_was_reused_is_retaken(
@@ -164,7 +164,7 @@ def test_a_stale_claim_whose_pid_was_reused_is_retaken(
     env = dict(wrapper_env, JOBSMITH_SENSU=fake_sensu.tcp_url, JOBSMITH_OUTBOX=str(outbox))
     assert run_wrapper(["--job", "now", "--", "true"], env).returncode == 0
     assert [check["name"] for check in fake_sensu.wait_for(2)] == ["jobsmith.stale", "jobsmith.now"]
-    assert os.listdir(outbox) == []
+    assert os.listdir(outbox) == [".sent"]  # the ledger of what was sent (ledger.py)
 
 
 def test_a_garbage_entry_on_a_full_disk_is_quarantined_and_the_status_kept(
