@@ -73,7 +73,7 @@ test: setup system-deps lint
 	$(BIN)/pytest -q
 
 goldens: setup
-	JOBSMITH_REGENERATE_GOLDENS=1 $(BIN)/pytest -q tests/generator tests/spec
+	JOBSMITH_REGENERATE_GOLDENS=1 $(BIN)/pytest -q tests/generator tests/spec tests/cli/test_usage_goldens.py
 
 bench: setup system-deps
 	$(BIN)/pip install --quiet -e '.[bench]'

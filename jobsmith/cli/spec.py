@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -11,15 +12,46 @@ from jobsmith.cli.common import reports_errors, spec_root_argument
 
 
 @click.command()
-@spec_root_argument
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @reports_errors
-def validate(spec_root: str) -> None:
-    """Check every job spec below SPEC_ROOT (default ./jobs); exit 0 or 2."""
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check the job specs below SPEC_ROOT (default ./jobs), or single spec files; exit 0
+    or 2. A file is checked with the `_defaults` of its tree (./jobs when it lies below
+    it, else its own directory)."""
+    from jobsmith.errors import SpecError
     from jobsmith.spec import load_tree
+    from jobsmith.spec.tree import tree_of
 
-    tree = load_tree(Path(spec_root))
-    jobs, folders = len(tree.jobs), len(tree.folders)
-    click.echo(f"{spec_root}: {_count(jobs, 'job')} in {_count(folders, 'folder')}, all valid")
+    problems = []
+    for root, files in _groups(paths or (Path("jobs"),), tree_of).items():
+        try:
+            tree = load_tree(root, None if files is None else files)
+        except SpecError as error:
+            problems.extend(error.problems)
+            continue
+        if files is None:
+            jobs, folders = len(tree.jobs), len(tree.folders)
+            click.echo(f"{root}: {_count(jobs, 'job')} in {_count(folders, 'folder')}, "
+                       "all valid")
+        else:
+            for name, job in tree.jobs.items():
+                click.echo(f"{job.source}: valid (job {name})")
+    if problems:
+        raise SpecError(problems)
+
+
+def _groups(paths: tuple[Path, ...], tree_of: Callable[[Path], Path]
+            ) -> dict[Path, list[Path] | None]:
+    """Directories as whole trees (None), files grouped by the tree they belong to."""
+    groups: dict[Path, list[Path] | None] = {}
+    for path in paths:
+        if path.is_dir() or not path.suffix:
+            groups[path] = None
+            continue
+        files = groups.setdefault(tree_of(path), [])
+        if files is not None:
+            files.append(path)
+    return groups
 
 
 def _count(number: int, noun: str) -> str:

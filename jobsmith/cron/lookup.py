@@ -7,15 +7,29 @@ Specs come as one line of text where a literal `\\n` separates schedule lines (a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from jobsmith.cron.errors import CronError
+from jobsmith.cron.iso import iso_interval_to_lines
 from jobsmith.cron.runs import next_runs
-from jobsmith.cron.schedule import parse_schedule
+from jobsmith.cron.schedule import Schedule, parse_schedule
 from jobsmith.cron.zones import get_zone
 
 DEFAULT_COUNT = 5
+# An ISO 8601 repeating interval (`R/PT15M`, `R/2026-01-01T02:05:00Z/P1D`), as a spec
+# `schedule` may hold one.
+ISO_INTERVAL = re.compile(r"^\s*(R\d*/|P)")
+
+
+def schedule_of(spec: str) -> Schedule:
+    """A cron spec, or an ISO 8601 interval read as the cron lines it maps onto."""
+    text = spec_text(spec)
+    if "\n" not in text.strip() and ISO_INTERVAL.match(text):
+        lines, zone = iso_interval_to_lines(text.strip(), None)
+        return parse_schedule("\n".join(lines), zone)
+    return parse_schedule(text)
 
 
 def spec_text(spec: str) -> str:
@@ -41,7 +55,7 @@ def format_instant(instant: datetime) -> str:
 
 def resolve_spec(full_name: str, spec: str) -> str:
     """`6,21,36,51 * * * * | 28 11 * * *` for one job's spec; CronError if invalid."""
-    return parse_schedule(spec_text(spec)).resolve(full_name).format()
+    return schedule_of(spec).resolve(full_name).format()
 
 
 def next_spec(
@@ -53,7 +67,7 @@ def next_spec(
 ) -> str:
     """Next fire times as space-separated UTC instants, or `NONE`; CronError if invalid."""
     get_zone(controller_zone)
-    resolved = parse_schedule(spec_text(spec)).resolve(full_name)
+    resolved = schedule_of(spec).resolve(full_name)
     runs = next_runs(resolved, after, count, controller_zone)
     return " ".join(map(format_instant, runs)) if runs else "NONE"
 

@@ -33,11 +33,34 @@ def is_known_zone(name: str) -> bool:
 def get_zone(name: str, line: int = 0, col: int = 0) -> ZoneInfo:
     """The zone called `name` (an IANA id such as `Europe/Berlin`), else CronError."""
     if not is_known_zone(name):
-        raise CronError(f"Invalid or unsupported timezone '{name}'", line, col)
+        raise CronError(f"Invalid or unsupported timezone '{name}'{zone_hint(name)}", line, col)
     try:
         return _zone(name)
     except (ZoneInfoNotFoundError, ValueError) as error:  # pragma: no cover - tzdata gap
         raise CronError(f"Invalid or unsupported timezone '{name}'", line, col) from error
+
+
+# Abbreviations people type for a zone (Java still accepts some of them as ids).
+_ABBREVIATIONS = {
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "MST": "America/Denver",
+    "MDT": "America/Denver", "CST": "America/Chicago", "CDT": "America/Chicago",
+    "EST": "America/New_York", "EDT": "America/New_York", "BST": "Europe/London",
+    "CEST": "Europe/Berlin", "IST": "Asia/Kolkata", "JST": "Asia/Tokyo",
+    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+}
+
+
+def zone_hint(name: str) -> str:
+    """`; use an IANA zone id such as America/Los_Angeles` for an unknown zone."""
+    import difflib
+
+    guess = _ABBREVIATIONS.get(name.strip().upper())
+    if guess is None:
+        close = difflib.get_close_matches(name, sorted(_known_zones()), n=1)
+        guess = close[0] if close else None
+    if guess is not None:
+        return f"; use an IANA zone id such as {guess}"
+    return "; use an IANA zone id such as Europe/Berlin or UTC"
 
 
 @cache

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from jobsmith.errors import JobsmithError
+from jobsmith.errors import EXIT_USAGE, JobsmithError
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -27,6 +27,12 @@ _RETIRED = ".jobsmith-retired-"
 
 class OutputError(JobsmithError):
     exit_code = 1
+
+
+class OutputRefusedError(OutputError):
+    """OUT is not a place `generate` may replace: a usage error, like a bad option."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass
@@ -61,9 +67,9 @@ class AtomicOutput:
     def _check_target(self) -> None:
         if self.target.exists():
             if not self.target.is_dir():
-                raise OutputError(f"{self.target}: exists and is not a directory")
+                raise OutputRefusedError(f"{self.target}: exists and is not a directory")
             if any(self.target.iterdir()) and not (self.target / self.marker).exists():
-                raise OutputError(
+                raise OutputRefusedError(
                     f"{self.target}: not empty and not jobsmith output (no {self.marker}); "
                     "refusing to replace it"
                 )

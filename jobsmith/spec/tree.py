@@ -127,13 +127,18 @@ class SpecLoader:
         return job if job is not None and not problems else problems
 
 
-def load_tree(root: Path) -> SpecTree:
-    """Load and validate every job spec below `root`; SpecError lists every problem."""
+def load_tree(root: Path, only: Iterable[Path] | None = None) -> SpecTree:
+    """Load and validate every job spec below `root`, or only the files `only` names
+    (with the tree's `_defaults`, and checked against the tree's other job names);
+    SpecError lists every problem."""
     discovery = discover(root)
     problems = list(discovery.problems)
+    files = discovery.files
+    if only is not None:
+        files, problems = _only(discovery, [Path(path) for path in only])
     loader = SpecLoader(discovery.root)
     jobs: dict[str, JobSpec] = {}
-    for spec in discovery.files:
+    for spec in files:
         loaded = loader.load(spec)
         if isinstance(loaded, list):
             problems.extend(loaded)
@@ -145,6 +150,49 @@ def load_tree(root: Path) -> SpecTree:
     if problems:
         raise SpecError(list(dict.fromkeys(problems)))
     return SpecTree(root=discovery.root, jobs=dict(sorted(jobs.items())))
+
+
+def _only(discovery: Discovery, paths: list[Path]) -> tuple[list[SpecFile], list[Problem]]:
+    by_path = {spec.path.resolve(): spec for spec in discovery.files}
+    files: list[SpecFile] = []
+    problems: list[Problem] = []
+    for path in paths:
+        spec = by_path.get(path.resolve())
+        if spec is not None:
+            files.append(spec)
+        elif path.name in DEFAULTS_NAMES:
+            problems.append(Problem(Location(str(path)), "a defaults file is checked with the "
+                                    f"jobs it applies to: validate {path.parent} instead"))
+        elif not path.is_file():
+            problems.append(Problem(Location(str(path)), "no such file"))
+        elif path.suffix not in SPEC_SUFFIXES:
+            problems.append(Problem(Location(str(path)), "not a job spec: a spec file's "
+                                    "name ends in .yaml or .yml"))
+    shown = {spec.display for spec in files}
+    problems += [p for p in discovery.problems if p.location.path in shown]
+    # A file the discovery refused (a bad name) is reported by its own problem.
+    refused = {str(path) for path in paths} - shown - {p.location.path for p in problems}
+    problems += [p for p in discovery.problems if p.location.path in refused]
+    return files, problems
+
+
+def tree_of(path: Path) -> Path:
+    """The spec tree a single file belongs to: its nearest directory named `jobs` (the
+    default SPEC_ROOT), else the highest directory up to here holding `_defaults`, else
+    the file's own directory."""
+    path = Path(path)
+    ancestors = list(path.resolve().parents)
+
+    def shown(directory: Path) -> Path:  # relative paths stay relative in messages
+        return directory if path.is_absolute() else Path(os.path.relpath(directory))
+
+    for directory in ancestors:
+        if directory.name == "jobs":
+            return shown(directory)
+    here = Path.cwd().resolve()
+    with_defaults = [d for d in ancestors if d.is_relative_to(here)
+                     and any((d / n).is_file() for n in DEFAULTS_NAMES)]
+    return shown(with_defaults[-1]) if with_defaults else path.parent
 
 
 def tree_links(job: JobSpec) -> TreeLinks:

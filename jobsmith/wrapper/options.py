@@ -328,8 +328,14 @@ def _handlers(text: str | None) -> tuple[str, ...]:
 
 
 def _suggest(name: str) -> str:
-    close = [option for option in _VALUED if option.startswith(name[:5])] if len(name) > 4 else []
-    return f" (did you mean {close[0]}?)" if len(close) == 1 else ""
+    """` (did you mean --retries or --retry-on?)` for a misspelt or shortened option."""
+    import difflib  # only on this error path: the wrapper starts without it
+
+    known = [*_VALUED, "--help"]
+    close = difflib.get_close_matches(name, known, n=2, cutoff=0.7)
+    if len(name) > 3:
+        close += [option for option in known if option.startswith(name) and option not in close]
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 def _usage(message: str) -> NoReturn:

@@ -59,6 +59,18 @@ class RetryPolicy:
             return False
         return self.retry_on is None or code in self.retry_on
 
+    def not_retried(self, attempt: int, exit_code: int, timed_out: bool) -> str | None:
+        """Why a failed attempt with retries left gets none: its status is not among
+        `--retry-on`. None when there is nothing to explain."""
+        code = EXIT_TIMEOUT if timed_out else exit_code
+        if attempt >= self.attempts or code == 0 or self.retry_on is None:
+            return None
+        if code in self.retry_on:
+            return None
+        what = "a timeout (status 124)" if timed_out else f"exit {code}"
+        codes = ",".join(str(c) for c in sorted(self.retry_on))
+        return f"{what} is not among --retry-on {codes}"
+
     def delay(self, attempt: int, jitter: float) -> float:
         """Seconds to wait after failed `attempt` before the next one."""
         return compute_backoff(attempt, self.backoff, self.max_backoff, jitter)

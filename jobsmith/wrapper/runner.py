@@ -72,6 +72,9 @@ def run_job(
         if stop_signal() is not None:
             break
         if not policy.should_retry(number, outcome.exit_code, outcome.timed_out):
+            reason = policy.not_retried(number, outcome.exit_code, outcome.timed_out)
+            if reason:
+                announce(f"jobsmith: not retrying: {reason}")
             break
         delay = policy.delay(number, jitter())
         announce(

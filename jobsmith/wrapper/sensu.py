@@ -58,9 +58,9 @@ def send_check(check: dict[str, Any], address: SensuAddress, timeout: float) -> 
         return _send_http(_encode(sensu_go_event(check)), address, deadline)
     except TimeoutError as error:
         reason = str(error) if isinstance(error, DeadlinePassed) else "no answer in time"
-        return UNDELIVERABLE, f"{address!r}: timed out: {reason} ({timeout:.1f}s were left)"
+        return UNDELIVERABLE, f"{address}: timed out: {reason} ({timeout:.1f}s were left)"
     except OSError as error:  # refused, unreachable, name not resolved
-        return UNDELIVERABLE, f"{address!r}: {error}"
+        return UNDELIVERABLE, f"{address}: {error}"
 
 
 def _encode(payload: dict[str, Any]) -> bytes:
@@ -123,7 +123,7 @@ def _send_http(data: bytes, address: SensuAddress, deadline: float) -> tuple[str
     status_line, _, rest = response.partition(b"\r\n")
     parts = status_line.split(None, 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-        return UNDELIVERABLE, f"{address!r}: not an HTTP answer {response[:64]!r}"
+        return UNDELIVERABLE, f"{address}: not an HTTP answer {response[:64]!r}"
     status = int(parts[1])
     body = rest.partition(b"\r\n\r\n")[2][:512].decode("utf-8", errors="replace").strip()
     if 200 <= status < 300:

@@ -31,8 +31,11 @@ class SensuAddress:
         self.port = port
         self.path = path
 
+    def __str__(self) -> str:  # what messages show: the address as JOBSMITH_SENSU has it
+        return f"{self.scheme}://{self.host}:{self.port}{self.path}"
+
     def __repr__(self) -> str:
-        return f"SensuAddress({self.scheme}://{self.host}:{self.port}{self.path})"
+        return f"SensuAddress({self})"
 
 
 class AgentSettings:
