@@ -10,14 +10,28 @@ export JAVA_HOME ?= /usr/lib/jvm/java-17-openjdk-amd64
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export JOBSMITH_STATSD_DAEMON := $(CURDIR)/$(DEPS)/node_modules/statsd/stats.js
 
-.PHONY: demo test bench lint typecheck goldens setup system-deps clean
+.PHONY: demo test bench lint typecheck goldens setup system-deps dist clean
 
 setup: $(VENV)/.installed
 
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
+# Debian packages, installed when missing (as root, or through sudo). A fresh Debian 12
+# has python3 but neither venv (python3-venv: ensurepip) nor npm, Groovy or a JRE.
+APT_GET = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+define apt_install
+{ echo "installing Debian packages:$(1)"; \
+  { [ -z "$(SUDO)" ] || command -v $(firstword $(SUDO)) >/dev/null; } || { echo "not root and no sudo: install$(1) yourself" >&2; exit 1; }; \
+  $(APT_GET) update -qq && $(APT_GET) install -y -qq$(1) >/dev/null; }
+endef
+
+$(DEPS)/.python-venv:
+	mkdir -p $(DEPS)
+	$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(call apt_install, python3-venv)
+	touch $@
+
 # What `make demo` needs: jobsmith and its runtime dependencies only.
-$(VENV)/.runtime: setup.cfg pyproject.toml
+$(VENV)/.runtime: setup.cfg pyproject.toml | $(DEPS)/.python-venv
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e .
 	touch $@
@@ -29,17 +43,21 @@ $(VENV)/.installed: $(VENV)/.runtime
 
 # Groovy 2.4 (the version Jenkins runs), what the real Job DSL engine in
 # ../shared/jobdsl needs beside it, and the reference statsd daemon.
-DEBIAN_PACKAGES := groovy openjdk-17-jre-headless openssl libxstream-java libaccess-modifier-checker-java
+# Each package with the command that shows it is there; the two libraries by dpkg.
+# npm: any npm on PATH will do (NodeSource's nodejs brings its own).
+DEBIAN_COMMANDS := groovy=groovy java=openjdk-17-jre-headless openssl=openssl npm=npm
+DEBIAN_PACKAGES := libxstream-java libaccess-modifier-checker-java
 system-deps: $(DEPS)/.debian $(DEPS)/node_modules/statsd/stats.js
 
 $(DEPS)/.debian: Makefile
 	mkdir -p $(DEPS)
-	missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
-	[ -z "$$missing" ] || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
+	missing=$$(for c in $(DEBIAN_COMMANDS); do command -v $${c%%=*} >/dev/null || echo $${c#*=}; done; \
+	    for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	[ -z "$$missing" ] || $(call apt_install, $$(echo $$missing))
 	groovy --version
 	touch $@
 
-$(DEPS)/node_modules/statsd/stats.js:
+$(DEPS)/node_modules/statsd/stats.js: | $(DEPS)/.debian
 	mkdir -p $(DEPS)
 	npm install --silent --no-audit --no-fund --prefix $(DEPS) statsd@$(STATSD_VERSION)
 
@@ -79,5 +97,13 @@ bench: setup system-deps
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
 
+# The wheel that the seed and the agents install (docs/deploy.md, "Installing jobsmith"):
+# publish it where they can fetch it, then name that URL in JOBSMITH_PIP_SPEC.
+DIST ?= dist
+dist: $(VENV)/.runtime
+	rm -rf $(DIST)
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir $(DIST) .
+	@ls $(DIST)/*.whl
+
 clean:
-	rm -rf $(VENV) $(DEPS) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPS) dist build .pytest_cache .mypy_cache .ruff_cache

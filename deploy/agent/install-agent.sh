@@ -1,26 +1,28 @@
 #!/bin/sh
 # Turn a Debian/Ubuntu host into a jobsmith swarm agent. Run as root:
-#   JENKINS_URL=https://jenkins.example.com/ sh deploy/agent/install-agent.sh
-# Then edit /etc/jobsmith/agent.env (labels, statsd, Sensu), put the swarm user's
-# password or API token in /etc/jobsmith/swarm-password, and start the service.
+#   JENKINS_URL=https://jenkins.example.com/ \
+#   JOBSMITH_PIP_SPEC=https://pkgs.example.com/jobsmith-0.1.0-py3-none-any.whl \
+#       sh deploy/agent/install-agent.sh
+# JOBSMITH_PIP_SPEC names the jobsmith release (see install-jobsmith.sh); there is no
+# default. Then edit /etc/jobsmith/agent.env (labels, statsd, Sensu), put the swarm
+# user's API token in /etc/jobsmith/swarm-password, and start the service.
 set -eu
 
 JENKINS_URL=${JENKINS_URL:?set JENKINS_URL to the Jenkins root URL}
-JOBSMITH_PIP_SPEC=${JOBSMITH_PIP_SPEC:-jobsmith}
 HERE=$(cd "$(dirname "$0")" && pwd)
+# Refuse an unset or unpinned JOBSMITH_PIP_SPEC before touching the system.
+VERSION=$(sh "$HERE/install-jobsmith.sh" --check)
+echo "installing a jobsmith agent with jobsmith $VERSION"
 
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    openjdk-17-jre-headless python3 python3-venv git curl >/dev/null
+    openjdk-17-jre-headless python3 python3-venv git openssh-client curl >/dev/null
 
 id jenkins-agent >/dev/null 2>&1 || \
     useradd --system --home-dir /var/lib/jenkins-agent --create-home jenkins-agent
 
-# jobsmith in its own virtualenv; `jobsmith run` wraps every job step.
-python3 -m venv /opt/jobsmith
-/opt/jobsmith/bin/python -m pip install --quiet --upgrade pip
-/opt/jobsmith/bin/python -m pip install --quiet "$JOBSMITH_PIP_SPEC"
-/opt/jobsmith/bin/jobsmith --version
+# jobsmith, one virtualenv per release; `jobsmith run` wraps every job step.
+sh "$HERE/install-jobsmith.sh" /opt/jobsmith
 
 # The swarm plugin serves the client that matches it.
 curl -fsSL "${JENKINS_URL%/}/swarm/swarm-client.jar" -o /opt/jobsmith/swarm-client.jar

@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("jobsmith.cli.spec:schema", "Print the JSON Schema of a job spec."),
     "approval-hash": ("jobsmith.cli.spec:approval_hash",
                       "Print the script-approval hash of the seed's Job DSL."),
+    "casc": ("jobsmith.cli.spec:casc", "Print the JCasC for the throttle categories and "
+             "priorities the specs use."),
     "schedule": ("jobsmith.cli.schedule:schedule", "Show the next runs of every job."),
     "cron": ("jobsmith.cli.cron:cron", "Resolve H and compute fire times as Jenkins does."),
     "try": ("jobsmith.cli.tryrun:try_", "Run a job's steps here, as its pipeline would."),

@@ -93,6 +93,17 @@ def approval_hash(out: str) -> None:
 
 
 @click.command()
+@spec_root_argument
+@reports_errors
+def casc(spec_root: str) -> None:
+    """Print the JCasC fragment for the throttle categories and Priority Sorter strategy
+    that the specs below SPEC_ROOT use (default ./jobs)."""
+    from jobsmith.seed.casc import casc_fragment
+
+    click.echo(casc_fragment(Path(spec_root)), nl=False)
+
+
+@click.command()
 def schema() -> None:
     """Print the JSON Schema of a job spec (for editors)."""
     from jobsmith.spec.schema import job_schema

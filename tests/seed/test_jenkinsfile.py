@@ -40,7 +40,7 @@ def test_stages_run_validate_generate_apply(calls: list[dict[str, Any]]) -> None
     stages = [c["args"][0] for c in calls if c["name"] == "stage"]
     assert stages == ["Install jobsmith", "Validate", "Generate", "Apply"]
     shells = [c["args"][0] for c in calls if c["name"] == "sh"]
-    assert 'pip install --quiet "${JOBSMITH_PIP_SPEC:-jobsmith}"' in shells[0]
+    assert 'pip install --quiet "$spec"' in shells[0]  # tests/deploy/test_seed_install.py
     assert shells[1] == '.jobsmith-venv/bin/jobsmith validate "${JOBSMITH_SPECS:-jobs}"'
     assert shells[2] == '.jobsmith-venv/bin/jobsmith generate "${JOBSMITH_SPECS:-jobs}" -o out'
 
