@@ -21,7 +21,7 @@ from jobsmith import __version__
 from jobsmith.cron import ResolvedSchedule, longest_gap
 from jobsmith.generator.groovy import GroovyCode, groovy_list, groovy_string
 from jobsmith.generator.properties import job_properties
-from jobsmith.generator.steps import longest_run, stage_views
+from jobsmith.generator.steps import generated_names, longest_run, stage_views
 from jobsmith.spec.model import JobSpec, Parameter
 
 # Missed-run TTL margin on top of the longest gap and the longest run.
@@ -142,6 +142,7 @@ def render_job(job: JobSpec) -> RenderedJob:
     skip = f"jobsmith: not running {job.full_name}: the previous build is still running"
     pipeline = env.get_template("pipeline.groovy.j2").render(
         job=job, stages=stage_views(job, ttl), version=version, skip_message=skip,
+        names=generated_names(job), fan_out=any(s.on_each for s in job.all_stages),
     )
     data: dict[str, Any] = {
         "name": job.full_name,

@@ -1,6 +1,11 @@
 """What the pipeline template needs of each stage: the `jobsmith run` command line, the
-environment, the outer timeout, and how the stage is laid out (one agent, every agent
-with a label, or a parallel group of stages)."""
+environment, the step's bound, and how the stage is laid out (one agent, every agent
+with a label, or a parallel group of stages).
+
+The bound is a `timeout` step inside the agent, around the checkout and the step: a
+stage-level `options { timeout }` would start before the agent is allocated
+(pipeline-model-definition `ModelInterpreter.evaluateStage` runs the stage's options
+wrappers outside `inDeclarativeAgent`), so queue time would count against it."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from dataclasses import dataclass
 
 from jobsmith.durations import format_duration
 from jobsmith.spec.model import Credential, JobSpec, ParallelGroup, RetryPolicy, Stage
-from jobsmith.spec.stages import Checkout
+from jobsmith.spec.stages import GENERATED_STAGE_PREFIX, Checkout
 
 # The wrapper's default --kill-after: part of the worst case of one attempt.
 KILL_AFTER = 10.0
@@ -26,7 +31,7 @@ class StageView:
     credentials: tuple[Credential, ...]
     checkout: Checkout | None
     script: str
-    outer_timeout: int | None
+    step_timeout: int | None
     kind: str = "stage"
 
 
@@ -67,7 +72,7 @@ def wrapper_command(job: JobSpec, stage: Stage, ttl: float | None) -> list[str]:
 
 
 def outer_timeout(timeout: float | None, retries: RetryPolicy) -> int | None:
-    """Jenkins' own timeout for a stage: never before the wrapper gives up by itself."""
+    """Jenkins' own bound on a step: never before the wrapper gives up by itself."""
     if timeout is None:
         return None
     attempts = retries.count + 1
@@ -94,19 +99,52 @@ def longest_run(job: JobSpec) -> float | None:
     return total
 
 
+def jenkins_label(expression: str) -> str:
+    """The expression as Jenkins must receive it: `Jenkins.getLabel` first runs
+    `QuotedStringTokenizer.unquote`, which strips one pair of quotes when the first and
+    last characters are both `"`, so `"a b" && "c d"` would become `a b" && "c d`.
+    Parentheses keep the expression whole and mean the same."""
+    if len(expression) >= 2 and expression[0] == expression[-1] == '"':
+        return f"({expression})"
+    return expression
+
+
+@dataclass(frozen=True)
+class GeneratedNames:
+    """Stage names jobsmith adds itself. They start with GENERATED_STAGE_PREFIX, which
+    a spec's stage and group names may not (spec validation), so Declarative's
+    "Duplicate stage name" check (`ModelValidatorImpl.validateElement(ModelASTStages)`)
+    can never fire on them."""
+
+    skip_guard: str
+    lock: str
+
+
+def generated_names(job: JobSpec) -> GeneratedNames:
+    return GeneratedNames(skip_guard=f"{GENERATED_STAGE_PREFIX} skip if running",
+                          lock=f"{GENERATED_STAGE_PREFIX} lock {job.lock or ''}".rstrip())
+
+
+def group_title(group: ParallelGroup) -> str:
+    if group.name is not None:
+        return group.name
+    return f"{GENERATED_STAGE_PREFIX} parallel " + ", ".join(s.name for s in group.parallel)
+
+
 def _stage_view(job: JobSpec, stage: Stage, ttl: float | None) -> StageView:
     env = {**job.env, **stage.env}
     if job.mask_variables:
         env["JOBSMITH_MASK"] = ",".join(job.mask_variables)
+    agent = None if stage.on_each else stage.agent or job.agent
     return StageView(
         name=stage.name,
-        agent=None if stage.on_each else stage.agent or job.agent,
-        on_each=stage.on_each,
+        agent=jenkins_label(agent) if agent else None,
+        on_each=jenkins_label(stage.on_each) if stage.on_each else None,
         env=[f"{key}={value}" for key, value in sorted(env.items())],
         credentials=job.credentials,
         checkout=job.checkout,
         script=shlex.join(wrapper_command(job, stage, ttl)),
-        outer_timeout=stage_bound(job, stage),
+        step_timeout=stage_bound(job, stage),
     )
 
 
@@ -114,7 +152,7 @@ def stage_views(job: JobSpec, ttl: float | None) -> list[StageView | GroupView]:
     views: list[StageView | GroupView] = []
     for item in job.steps:
         if isinstance(item, ParallelGroup):
-            views.append(GroupView(name=item.title, fail_fast=item.fail_fast,
+            views.append(GroupView(name=group_title(item), fail_fast=item.fail_fast,
                                    branches=[_stage_view(job, s, ttl) for s in item.parallel]))
         else:
             views.append(_stage_view(job, item, ttl))

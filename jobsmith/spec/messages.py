@@ -14,7 +14,7 @@ from typing import Any
 
 from jobsmith.errors import Location, Problem, _source_lines
 from jobsmith.spec.fields import CREDENTIAL_ID, HANDLER, IDENTIFIER
-from jobsmith.spec.model import JOB_NAME, LOCK_NAME
+from jobsmith.spec.model import LOCK_NAME
 from jobsmith.spec.stages import GIT_BRANCH, GIT_URL, HTTP_URL, ParallelGroup
 from jobsmith.spec.yamlsource import Located, Path_, kind_of
 
@@ -45,7 +45,6 @@ _PATTERNS = {
     IDENTIFIER: "must be a name of letters, digits and '_', not starting with a digit",
     HANDLER: "must be a name of letters, digits, '.', '_' and '-'",
     CREDENTIAL_ID: "must be a Jenkins credential id (letters, digits, '.', '_', '-', '@', ':')",
-    JOB_NAME: "must be the full name of a job, such as data/nightly-backup",
     LOCK_NAME: "must be a name of letters, digits, '.', '_', '-', ':', '@' and '+', starting "
                "with a letter or digit (no quotes or spaces)",
     HTTP_URL: "must be an http:// or https:// address",

@@ -11,7 +11,14 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from jobsmith.cron import CronError, Schedule, iso_interval_to_lines, parse_schedule
@@ -32,7 +39,9 @@ from jobsmith.spec.fields import (
     RetryPolicy,
     Text,
 )
+from jobsmith.spec.names import full_name_problem
 from jobsmith.spec.stages import (
+    GENERATED_STAGE_PREFIX,
     Artifact,
     Checkout,
     ParallelGroup,
@@ -133,9 +142,21 @@ class Retention(Model):
     days: Annotated[Int, Field(ge=1)] | None = None
 
 
-JOB_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$"
 LOCK_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$"
-JobName = Annotated[Text, Field(pattern=JOB_NAME, max_length=1024)]
+
+
+def _job_name(value: Any) -> Any:
+    if isinstance(value, str):
+        problem = full_name_problem(value)
+        if problem is not None:
+            raise PydanticCustomError(
+                "after", "{name} is not the full name of a job ({problem}); write it as "
+                "folder/job, such as data/nightly-backup", {"name": repr(value),
+                                                             "problem": problem})
+    return value
+
+
+JobName = Annotated[Text, Field(max_length=1024), BeforeValidator(_job_name)]
 LockName = Annotated[Text, Field(pattern=LOCK_NAME, max_length=200)]
 
 
@@ -281,7 +302,9 @@ class JobDocument(Model):
         else:
             if not self.stages:
                 raise PydanticCustomError("body", "`stages` needs at least one stage")
-            _unique(list(_stage_names(self.stages)), "stage name")
+            names = list(_stage_names(self.stages))
+            _unique(names, "stage name")
+            _not_generated(names)
         _unique([(("parameters", i, "name"), p.name) for i, p in enumerate(self.parameters)],
                 "parameter name")
         _unique([(("credentials", i), v) for i, c in enumerate(self.credentials)
@@ -311,6 +334,16 @@ def _unique(names: list[tuple[tuple[str | int, ...], str]], what: str) -> None:
                 {"what": what, "name": repr(name), "at": at},
             )
         seen.add(name)
+
+
+def _not_generated(names: list[tuple[tuple[str | int, ...], str]]) -> None:
+    for at, name in names:
+        if name.strip().lower().startswith(GENERATED_STAGE_PREFIX):
+            raise PydanticCustomError(
+                "stage", "stage name {name}: names starting with {prefix} are jobsmith's "
+                "own (its skip, lock and parallel stages); choose another name",
+                {"name": repr(name), "prefix": repr(GENERATED_STAGE_PREFIX), "at": at},
+            )
 
 
 def check_zone(name: str) -> None:

@@ -25,6 +25,9 @@ HTTP_URL = r"^https?://[^\s/?#]+[^\s]*$"
 GIT_URL = r"^((https?|ssh|git|file)://\S+|[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\S+)$"
 GIT_BRANCH = r"^[^\s~^:?*\[\\]+$"
 _HEX = re.compile(r"[0-9a-fA-F]*")
+# Stage names jobsmith generates (skip guard, lock, parallel group titles) start with
+# this; a spec's stage and group names may not, so the two can never collide.
+GENERATED_STAGE_PREFIX = "jobsmith:"
 
 
 class Artifact(Model):
@@ -123,10 +126,6 @@ class ParallelGroup(Model):
                 "directly in `stages`",
             )
         return value
-
-    @property
-    def title(self) -> str:
-        return self.name or "parallel: " + ", ".join(stage.name for stage in self.parallel)
 
 
 def check_body(command: Command | None, artifact: Artifact | None, what: str) -> None:

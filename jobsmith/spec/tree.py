@@ -7,7 +7,6 @@ valid tree or one SpecError listing all problems.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +18,12 @@ from jobsmith.errors import Location, Problem, SpecError
 from jobsmith.spec.dependencies import TreeLinks, check_links
 from jobsmith.spec.messages import pydantic_problem
 from jobsmith.spec.model import JobDocument, JobSpec
+from jobsmith.spec.names import full_name_problem, metric_collisions
 from jobsmith.spec.wholechecks import raw_links, whole_document_problems
 from jobsmith.spec.yamlsource import Located, Path_, SourceError, read_spec_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 DEFAULTS_NAMES = ("_defaults.yaml", "_defaults.yml")
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit"
 
 
 @dataclass(frozen=True)
@@ -76,10 +74,10 @@ def discover(root: Path) -> Discovery:
     for path in _spec_files(root, problems):
         display = _display(root, path)
         full_name = path.relative_to(root).with_suffix("").as_posix()
-        bad_parts = [p for p in full_name.split("/") if not NAME.match(p)]
-        if bad_parts:
-            problems.append(Problem(Location(display), f"name {bad_parts[0]!r} cannot be a "
-                                    f"Jenkins job or folder name here; use {NAME_RULE}"))
+        bad_name = full_name_problem(full_name)
+        if bad_name is not None:
+            problems.append(Problem(Location(display), f"not a Jenkins job or folder name: "
+                                    f"{bad_name}"))
             continue
         if full_name.lower() in seen:
             problems.append(Problem(Location(display),
@@ -94,6 +92,8 @@ def discover(root: Path) -> Discovery:
             problems.append(Problem(Location(spec.display),
                                     f"job {name!r} has the name of a folder of other jobs "
                                     f"({name}/); Jenkins cannot hold both: rename one"))
+    problems.extend(metric_collisions((spec.full_name, Location(spec.display))
+                                      for spec in files))
     if not files and not problems:
         problems.append(Problem(Location(str(root)), "no job specs (*.yaml, *.yml) found"))
     return Discovery(root, files, problems)

@@ -19,6 +19,8 @@ ANY = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 SOME = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40).filter(
     str.strip
 )
+# Names starting with `jobsmith:` are reserved for the stages jobsmith adds.
+STAGE_NAME = SOME.filter(lambda name: not name.strip().lower().startswith("jobsmith:"))
 NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True)
 
 
@@ -43,7 +45,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         spec["command"] = draw(st.one_of(SOME, st.lists(ANY, min_size=1, max_size=4)))
     else:
-        names = draw(st.lists(SOME, min_size=1, max_size=3, unique=True))
+        names = draw(st.lists(STAGE_NAME, min_size=1, max_size=3, unique=True))
         spec["stages"] = [{"name": n, "command": draw(SOME), "agent": draw(LABEL)} for n in names]
         spec["stages"].append({"parallel": [
             {"name": f"{names[0]} on each", "command": draw(SOME), "on_each": draw(LABEL)},

@@ -136,7 +136,7 @@ stages:
     assert job.checkout is not None and job.checkout.branch == "main"
     assert [s.name for s in job.all_stages] == ["one", "a", "b"]
     group = job.steps[1]
-    assert isinstance(group, ParallelGroup) and group.title == "parallel: a, b"
+    assert isinstance(group, ParallelGroup) and group.name is None
     artifact = job.all_stages[2].artifact
     assert artifact is not None and artifact.sha256 == "ab" + "0" * 62
     assert job.after_at[0].line == 2

@@ -1,0 +1,24 @@
+"""Run a generated pipeline under Groovy 2.4 with stand-ins for Declarative and the
+Jenkins steps (`declarative_run.groovy`): the events, one per line."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from tests.support.groovy import HERE, _env, require_groovy
+
+
+def run_pipeline(path: Path, online: Sequence[str] = (), failing: Sequence[str] = (),
+                 causes: Sequence[str] = ()) -> list[str]:
+    require_groovy()
+    result = subprocess.run(
+        ["groovy", str(HERE / "declarative_run.groovy"), str(path), ",".join(online),
+         ",".join(failing), ",".join(causes)],
+        capture_output=True, text=True, env=_env(), timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    events = result.stdout.splitlines()
+    assert events and events[-1].startswith("RESULT "), result.stdout[-2000:]
+    return events
