@@ -157,9 +157,9 @@ def run_stage(run: StageRun, view: StageView) -> str:
     process = started.process
     aborted = False
     try:
-        process.wait(timeout=view.outer_timeout)
+        process.wait(timeout=view.step_timeout)
     except subprocess.TimeoutExpired:
-        run.echo(f"jobsmith try: [{view.name}] the stage's timeout of {view.outer_timeout}s "
+        run.echo(f"jobsmith try: [{view.name}] the stage's timeout of {view.step_timeout}s "
                  "passed; aborting it as Jenkins would")
         _stop(process)
         aborted = True
@@ -188,7 +188,7 @@ def run_parallel(run: StageRun, group: GroupView) -> tuple[list[tuple[str, str]]
 
     def watch(branch: StageView, process: subprocess.Popen[bytes]) -> None:
         try:
-            status = process.wait(timeout=branch.outer_timeout)
+            status = process.wait(timeout=branch.step_timeout)
         except subprocess.TimeoutExpired:
             with lock:
                 aborted.add(branch.name)
