@@ -67,7 +67,7 @@ demo: $(VENV)/.runtime
 	@echo; echo "== 2. their next runs, with every H resolved as Jenkins resolves it"
 	@$(BIN)/jobsmith schedule examples/jobs --hours 6
 	@echo; echo "== 3. try a job here, exactly as its generated pipeline would run it"
-	@$(BIN)/jobsmith try disk-space --specs examples/jobs -p VOLUME=.
+	@$(BIN)/jobsmith try disk-space --specs examples/jobs -p MIN_FREE_MB=1
 	@echo; echo "== 4. generate the Job DSL and pipelines the seed job applies"
 	@$(BIN)/jobsmith generate examples/jobs -o build/demo
 	@find build/demo -type f | sort | head -8; echo "   ..."
