@@ -33,6 +33,7 @@ from jobsmith.generator.seed_script import (
     seed_script,
     upstream_first,
 )
+from jobsmith.generator.ttl import expectation
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
 from jobsmith.spec.tree import SpecFile, SpecLoader, discover, folders_of, tree_links
 
@@ -75,6 +76,7 @@ def _run(task: _Task) -> list[_Outcome]:
             outcomes.append(job)
             continue
         rendered = render_job(job)
+        expected = expectation(job)
         line = job_line(rendered.data)
         files = {
             pipeline: write_file(task.staging, task.target, pipeline, rendered.pipeline.encode()),
@@ -84,6 +86,9 @@ def _run(task: _Task) -> list[_Outcome]:
             "pipeline": pipeline,
             "schedule": job.schedule.jenkins_text() if job.schedule else None,
             "ttl": rendered.ttl,
+            # Longest from a fire time to that build's result (the seed's expectation
+            # of a job that has not run yet: jobsmith/seed/expect.py).
+            "run_bound": expected.run_bound if expected is not None else None,
             "disabled": job.disabled,
             "sha256": hashlib.sha256(line).hexdigest(),  # of the job's line in the data
         }

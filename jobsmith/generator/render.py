@@ -11,23 +11,17 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import jinja2
 
 from jobsmith import __version__
-from jobsmith.cron import ResolvedSchedule, longest_gap
 from jobsmith.generator.groovy import GroovyCode, groovy_list, groovy_string
 from jobsmith.generator.properties import job_properties
-from jobsmith.generator.steps import generated_names, longest_run, stage_views
+from jobsmith.generator.steps import generated_names, stage_views
+from jobsmith.generator.ttl import expectation
 from jobsmith.spec.model import JobSpec, Parameter
-
-# Missed-run TTL margin on top of the longest gap and the longest run.
-TTL_MARGIN = 600.0
-# Gaps are measured over a fixed year so that output does not depend on the day.
-GAP_START = datetime(2028, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -80,22 +74,9 @@ def _macro(name: str, indent: int, *args: Any) -> GroovyCode:
 
 
 def missed_run_ttl(job: JobSpec) -> float | None:
-    """Sensu TTL: longest gap between runs + longest run + margin; None when off."""
-    if job.schedule is None or job.disabled or not job.alerts.missed_runs:
-        return None
-    gap = _longest_gap(job.schedule.resolve(job.full_name))
-    if gap is None:
-        return None
-    run = longest_run(job)
-    if run is None:
-        run = job.alerts.max_duration or 0.0
-    return float(int(gap + run + TTL_MARGIN))
-
-
-@lru_cache(maxsize=8192)
-def _longest_gap(resolved: ResolvedSchedule) -> float | None:
-    # Many jobs resolve to the same times; a year of runs is worth computing once.
-    return longest_gap(resolved, GAP_START)
+    """The Sensu TTL of the job's build-level results (`ttl.expectation`); None when off."""
+    expected = expectation(job)
+    return float(expected.ttl) if expected is not None else None
 
 
 def spec_path(job: JobSpec) -> str:

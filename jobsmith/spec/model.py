@@ -134,6 +134,8 @@ class Parameter(Model):
 class Alerts(Model):
     handlers: tuple[Annotated[Text, Field(pattern=HANDLER)], ...] = ()
     max_duration: PositiveDuration | None = None
+    # Longest a run may wait for its lock or an executor: part of the missed-run TTL.
+    max_wait: PositiveDuration | None = None
     missed_runs: Bool = True
 
 
