@@ -13,9 +13,13 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["run"]:
-        from jobsmith.wrapper.cli import main as run_main
+        try:
+            from jobsmith.wrapper.cli import main as run_main
 
-        sys.exit(run_main(args[1:]))
+            code = run_main(args[1:])
+        except KeyboardInterrupt:  # SIGINT before the wrapper's own handler was in place
+            code = 130
+        sys.exit(code)
     from jobsmith.cli.app import cli
 
     cli.main(args=args, prog_name="jobsmith")

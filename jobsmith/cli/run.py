@@ -22,4 +22,4 @@ def run(args: tuple[str, ...]) -> None:
     """The wrapper: run one job step with retries, timeout, metrics and alerts."""
     from jobsmith.wrapper.cli import main
 
-    sys.exit(main(list(args)))
+    sys.exit(main(list(args), restore_signals=True))

@@ -25,19 +25,44 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from jobsmith.wrapper.options import RunOptions
     from jobsmith.wrapper.runner import RunReport
+    from jobsmith.wrapper.signals import SignalWatch
 
 
 # The wrapper's stdout and stderr; every line of its own goes through `_say`.
 _channels = Channels()
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], *, restore_signals: bool = False) -> int:
+    """`jobsmith run ARGV`; its exit status.
+
+    The signal handlers stay in place (and stop signals blocked) after it returns, so no
+    late signal can change the status on the way out; `restore_signals` puts back the
+    previous ones, for a program that runs the wrapper in-process and goes on.
+    """
     global _channels
     _channels = Channels(closed_at_start=tuple(fill_closed_standard_fds()))
+    from jobsmith.wrapper.signals import SignalWatch
+
+    # First thing: from here on a stop signal is obeyed, and never shows a traceback.
+    watch = SignalWatch(raise_on_stop=True)
+    try:
+        return _main(argv, watch)
+    finally:
+        if restore_signals:
+            watch.close()
+
+
+def _main(argv: list[str], watch: SignalWatch) -> int:
+    from jobsmith.wrapper.signals import StopRequested
+
     try:
         options = parse_args(argv)
         settings = AgentSettings.from_environ(os.environ)
-        return run(options, settings)
+        return run(options, settings, watch)
+    except StopRequested as stop:
+        watch.block()
+        _say(f"jobsmith run: stopped by signal {stop.signum} before the command started")
+        return 128 + stop.signum
     except HelpRequested:
         _channels.write(1, HELP.encode(), output=False)
         return 0
@@ -54,17 +79,20 @@ def main(argv: list[str]) -> int:
         return EXIT_WRAPPER_FAILED
 
 
-def run(options: RunOptions, settings: AgentSettings) -> int:
-    """Run the job step; report it on stderr, to statsd and to Sensu; its exit status."""
+def run(options: RunOptions, settings: AgentSettings, watch: SignalWatch) -> int:
+    """Run the job step; report it on stderr, to statsd and to Sensu; its exit status.
+
+    `watch` raises `StopRequested` until the command is about to start.
+    """
     from jobsmith.wrapper.process import run_attempt
     from jobsmith.wrapper.proctree import set_child_subreaper
     from jobsmith.wrapper.runner import run_job, summary
-    from jobsmith.wrapper.signals import SignalWatch
     from jobsmith.wrapper.tail import OutputTail, secret_values, window_size
 
     if options.finish is not None:
         from jobsmith.wrapper.finish import finish_build
 
+        watch.block()  # the build's last word: no signal cuts it short
         return finish_build(options, settings, os.environ, _say)
     command = options.command
     if options.artifact is not None:
@@ -75,44 +103,47 @@ def run(options: RunOptions, settings: AgentSettings) -> int:
         try:
             path = fetch_artifact(options.artifact, options.sha256, cache_root(os.environ))
         except ArtifactError as error:
+            watch.block()
             return _artifact_failed(options, settings, error.alert_line, started)
         command = [str(path), *options.command]
     if not set_child_subreaper():
         _say("jobsmith: warning: cannot become a child subreaper; daemons may escape")
     secrets = secret_values(os.environb, settings.mask)
     tail = OutputTail(window_size(secrets))
-    with SignalWatch() as watch:
-        report = run_job(
-            options,
-            attempt=lambda number: run_attempt(
-                command,
-                watch=watch,
-                tail=tail,
-                timeout=options.timeout,
-                kill_after=options.kill_after,
-                channels=_channels,
-            ),
-            wait=watch.wait,
-            stop_signal=lambda: watch.stop_signal,
-            announce=_say,
-            clock=time.monotonic,
-            wall_clock=time.time,
-            jitter=_jitter,
-        )
-        deadline = time.monotonic() + DELIVERY_SECONDS  # for everything after the command
-        line = summary(report, options.max_duration)
-        _say(f"jobsmith: {line}")
-        # Still inside SignalWatch: a second SIGTERM cannot cut an outbox write short.
-        # What the wrapper could not write travels with the alert, under the summary.
-        text = "\n".join([line, *_channels.notes()])
-        if options.stage is not None:
-            _finish_part(report, options, settings, text, tail.getvalue(), secrets, deadline)
-        else:
-            if settings.statsd is not None:
-                _send_metrics(report, settings, deadline)
-            if settings.sensu is not None:
-                _send_alert(report, options, settings, text, tail.getvalue(), secrets, deadline)
-        _channels.report()
+    watch.raise_on_stop = False  # recorded from now on; run_attempt checks it first
+    report = run_job(
+        options,
+        attempt=lambda number: run_attempt(
+            command,
+            watch=watch,
+            tail=tail,
+            timeout=options.timeout,
+            kill_after=options.kill_after,
+            channels=_channels,
+        ),
+        wait=watch.wait,
+        stop_signal=lambda: watch.stop_signal,
+        announce=_say,
+        clock=time.monotonic,
+        wall_clock=time.time,
+        jitter=_jitter,
+    )
+    # The final status is decided: no later signal may change it (nor cut an outbox
+    # write short), so the exit status, the summary line and the alert agree.
+    watch.block()
+    deadline = time.monotonic() + DELIVERY_SECONDS  # for everything after the command
+    line = summary(report, options.max_duration)
+    _say(f"jobsmith: {line}")
+    # What the wrapper could not write travels with the alert, under the summary.
+    text = "\n".join([line, *_channels.notes()])
+    if options.stage is not None:
+        _finish_part(report, options, settings, text, tail.getvalue(), secrets, deadline)
+    else:
+        if settings.statsd is not None:
+            _send_metrics(report, settings, deadline)
+        if settings.sensu is not None:
+            _send_alert(report, options, settings, text, tail.getvalue(), secrets, deadline)
+    _channels.report()
     return report.exit_code
 
 

@@ -3,9 +3,17 @@
 The command starts in its own process group with its stdout and stderr on pipes to the
 wrapper (`pump.py`). It ends when it exits, when the attempt's timeout passes, or when
 the wrapper receives a stop signal (`signals.py`). In the last two cases, and whenever
-the command leaves processes behind, every descendant gets SIGTERM (and SIGCONT, so a
-stopped one can act on it), then SIGKILL after `kill_after`; a second stop signal
-skips the wait. The attempt is over only when no descendant is left.
+the command leaves processes behind, every descendant gets the stop signal the wrapper
+received (SIGTERM on a timeout or for leftovers; SIGCONT too, so a stopped one can act
+on it), then SIGKILL after `kill_after`; a second stop signal skips the wait.
+
+The attempt is over only when no descendant is left, and that is decided by the
+kernel, not by a scan of /proc (which can miss a process that forks and exits while
+it is read): the wrapper is a child subreaper, so every descendant is a child of its
+or of a living descendant, and `waitid` failing with ECHILD means none is left.
+Processes that fork and exit in a loop are chased: the command's process group is
+killed as a whole (the kernel does not let a fork escape a group kill), and every
+process found is killed, round after round, until none is left.
 """
 
 from __future__ import annotations
@@ -25,6 +33,9 @@ EXIT_TIMEOUT = 124
 EXIT_CANNOT_INVOKE = 126
 EXIT_NOT_FOUND = 127
 RESCAN_SECONDS = 0.05
+KILL_ROUNDS = 200  # kill rounds between two polls of the pipes, while killing
+GIVE_UP_SECONDS = 30.0  # after SIGKILL: a process in uninterruptible sleep may never go
+DRAIN_SECONDS = 1.0  # reading what the ended tree left in the pipes
 
 # Dispositions the command gets back to default: Python ignores SIGPIPE and SIGXFSZ,
 # and exec keeps ignored signals ignored.
@@ -94,6 +105,9 @@ def run_attempt(
     clock: Callable[[], float] = time.monotonic,
 ) -> AttemptOutcome:
     """Run `argv` to its end (and its descendants' end); never raises for the command."""
+    if watch.stop_signal is not None:  # told to stop before it started: it never starts
+        stop = watch.stop_signal
+        return AttemptOutcome(128 + stop, term_signal=stop, stop_signal=stop)
     started = clock()
     others = _own_children()
     out_read, out_write = os.pipe()
@@ -111,6 +125,7 @@ def run_attempt(
             ],
             setpgroup=0,
             setsigdef=_DEFAULT_SIGNALS,
+            setsigmask=(),
         )
     except OSError as error:
         os.close(out_read)
@@ -160,7 +175,9 @@ class _Supervisor:
         self.timed_out = False
         self.stop_signal: int | None = None
         self.terminating_since: float | None = None
-        self.killing = False
+        self.killing_since: float | None = None
+        self.signalled: set[int] = set()
+        self.term_signal: int = signal.SIGTERM
 
     def run(self, deadline: float | None, kill_after: float) -> None:
         poller = select.poll()
@@ -173,23 +190,27 @@ class _Supervisor:
             if self.terminating_since is None:
                 if self.status is None and deadline is not None and now >= deadline:
                     self.timed_out = True
-                    self.terminate(now)
+                    self.terminate(now, signal.SIGTERM)
                 elif self.status is None and self.watch.stop_signal is not None:
                     self.stop_signal = self.watch.stop_signal
-                    self.terminate(now)
+                    self.terminate(now, self.stop_signal)  # forwarded, as `timeout` does
                 elif self.status is not None:
-                    if not self.tree():
+                    if self.finished():
                         break
-                    self.terminate(now)  # the command exited but left processes behind
+                    self.terminate(now, signal.SIGTERM)  # the command left processes behind
             if self.terminating_since is not None:
                 escalate = len(self.watch.received) > 1 and self.stop_signal is not None
-                if not self.killing and (now >= self.terminating_since + kill_after or escalate):
-                    self.killing = True
-                left = self.tree()
-                if self.status is not None and not left:
-                    break
-                if self.killing:
-                    signal_all(left, signal.SIGKILL)
+                if self.killing_since is None and (
+                    now >= self.terminating_since + kill_after or escalate
+                ):
+                    self.killing_since = now
+                if self.killing_since is not None:
+                    if self.kill_rounds() or now >= self.killing_since + GIVE_UP_SECONDS:
+                        break
+                else:
+                    self.signal_newcomers()
+                    if self.finished():
+                        break
             wait = self.poll_timeout(now, deadline)
             for fd, _events in poller.poll(wait):
                 if fd == self.watch.fd:
@@ -201,6 +222,8 @@ class _Supervisor:
 
     def poll_timeout(self, now: float, deadline: float | None) -> int | None:
         """Milliseconds until the next thing to check (None: until an event)."""
+        if self.killing_since is not None:
+            return 0
         if self.terminating_since is not None:
             return int(RESCAN_SECONDS * 1000)
         if self.status is not None:
@@ -210,23 +233,57 @@ class _Supervisor:
         return max(int((deadline - now) * 1000) + 1, 0)
 
     def drain(self, poller: select.poll) -> None:
-        """Copy what the finished tree left in the pipes, up to their end."""
-        while self.pump.open:
+        """Copy what the ended tree left in the pipes, up to their end, for a bounded time.
+
+        Only a process outside the tree (one that got the pipe passed to it) can still
+        write once the tree is gone; it is not waited for longer than DRAIN_SECONDS.
+        """
+        until = self.clock() + DRAIN_SECONDS
+        while self.pump.open and self.clock() < until:
             events = poller.poll(int(RESCAN_SECONDS * 1000))
             if not events:
                 break
             for fd, _events in events:
                 if fd == self.watch.fd:
                     self.watch.clear()
+                    self.reap()
                 elif not self.pump.on_ready(fd):
                     poller.unregister(fd)
 
-    def terminate(self, now: float) -> None:
+    def terminate(self, now: float, signum: int) -> None:
         self.terminating_since = now
-        signal_group(self.pid, signal.SIGTERM)
+        self.term_signal = signum
+        signal_group(self.pid, signum)
+        self.signal_newcomers()
+
+    def signal_newcomers(self) -> None:
+        """The termination signal to each process of the tree that has not had it yet."""
+        fresh = [pid for pid in self.tree() if pid not in self.signalled]
+        signal_all(fresh, self.term_signal)
+        signal_all(fresh, signal.SIGCONT)
+        self.signalled.update(fresh)
+
+    def kill_rounds(self) -> bool:
+        """SIGKILL the group and everything found, a few rounds; True once none is left."""
+        for _ in range(KILL_ROUNDS):
+            signal_group(self.pid, signal.SIGKILL)
+            signal_all(self.tree(), signal.SIGKILL)
+            if self.finished():
+                return True
+        return False
+
+    def finished(self) -> bool:
+        """The command has exited and no descendant is left (zombies reaped)."""
         left = self.tree()
-        signal_all(left, signal.SIGTERM)
-        signal_all(left, signal.SIGCONT)
+        if self.status is None or left:
+            return False
+        if self.others:  # tests running attempts in-process: only the scan can tell
+            return not signal_group(self.pid, 0)
+        try:
+            os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return True  # no child at all, so no descendant: the kernel says so
+        return False
 
     def tree(self) -> list[int]:
         """The command's live processes (reaping those that ended)."""
@@ -249,14 +306,16 @@ class _Supervisor:
 
     def kill_everything(self) -> None:
         """Last resort when the loop ended by an exception: leave nothing running."""
-        while True:
+        until = self.clock() + GIVE_UP_SECONDS
+        while self.clock() < until:
             left = self.tree()
             if self.status is None:
                 left.append(self.pid)
-            if not left:
+            elif self.finished():
                 return
+            signal_group(self.pid, signal.SIGKILL)
             signal_all(left, signal.SIGKILL)
-            time.sleep(0.01)
+            time.sleep(0.001)
 
 
 def _own_children() -> set[int]:

@@ -91,7 +91,7 @@ def _walk_children_files(root: int, skip: set[int], proc: str) -> list[int]:
                 continue
             seen.add(child)
             pending.append(child)
-            if _state(child, proc) not in ("Z", "X", None):
+            if _live(child, proc):
                 found.append(child)
     return found
 
@@ -111,9 +111,27 @@ def _children(pid: int, proc: str) -> list[int]:
     return children
 
 
-def _state(pid: int, proc: str) -> str | None:
+def _live(pid: int, proc: str) -> bool:
+    """Whether `pid` still runs. A process whose main thread ended shows as a zombie
+    while its other threads go on: it is live until its last thread is gone."""
     stat = _read_stat(pid, proc)
-    return None if stat is None else stat[0]
+    if stat is None or stat[0] == "X":
+        return False
+    if stat[0] != "Z":
+        return True
+    try:
+        tasks = os.listdir(f"{proc}/{pid}/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"{proc}/{pid}/task/{task}/stat", "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        if data[data.rfind(b")") + 2 :][:1] not in (b"Z", b"X"):
+            return True
+    return False
 
 
 def _read_stat(pid: int, proc: str) -> tuple[str, int] | None:
@@ -146,6 +164,6 @@ def _walk_stat_files(root: int, skip: set[int], proc: str) -> list[int]:
             if child in skip:
                 continue
             pending.append(child)
-            if states.get(child) not in ("Z", "X"):
+            if states.get(child) != "X" and (states.get(child) != "Z" or _live(child, proc)):
                 found.append(child)
     return found

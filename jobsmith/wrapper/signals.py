@@ -5,6 +5,13 @@ the supervisor then terminates the command's whole tree and the runner starts no
 retry. SIGCHLD only wakes the loop so that exited processes are reaped promptly.
 Python's `signal.set_wakeup_fd` writes a byte to the pipe for every signal, so a
 `poll` on it returns as soon as one arrives.
+
+The wrapper installs the watch first thing, so a stop signal is obeyed at every
+moment: before the command starts (start-up, an artifact download) the handler raises
+`StopRequested`, which the wrapper turns into exit status 128+N without a traceback;
+while the command runs it is recorded and acted on by the supervisor. Once the run's
+final status is decided, `block()` holds every later stop signal back, so the status,
+the summary line and the alert cannot come to disagree.
 """
 
 from __future__ import annotations
@@ -20,10 +27,24 @@ if TYPE_CHECKING:
     from types import FrameType
 
 
-class SignalWatch:
-    """Installs the wrapper's signal handlers until `close()`; usable as a context manager."""
+class StopRequested(BaseException):
+    """A stop signal arrived before the command started (a BaseException, like
+    KeyboardInterrupt, so that no `except Exception` on the way swallows it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
+
+
+class SignalWatch:
+    """Installs the wrapper's signal handlers until `close()`; usable as a context manager.
+
+    `raise_on_stop`: a stop signal raises `StopRequested` (start-up) instead of only
+    being recorded (supervision).
+    """
+
+    def __init__(self, *, raise_on_stop: bool = False) -> None:
+        self.raise_on_stop = raise_on_stop
         self.received: list[int] = []
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._read_fd, False)
@@ -64,7 +85,20 @@ class SignalWatch:
             self.clear()
         return True
 
+    def block(self) -> None:
+        """Hold back every later stop signal, for the rest of the process."""
+        self.raise_on_stop = False
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
     def close(self) -> None:
+        """Put the previous handlers back; stop signals held back by `block()` are dropped."""
+        self.raise_on_stop = False
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        held = [sig for sig in STOP_SIGNALS if sig in blocked]
+        if held:
+            for sig in held:
+                signal.signal(sig, signal.SIG_IGN)  # a pending ignored signal is discarded
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
         for sig, handler in self._previous.items():
             # None: a handler installed outside Python, which cannot be put back.
             signal.signal(sig, signal.SIG_DFL if handler is None else handler)
@@ -80,6 +114,9 @@ class SignalWatch:
 
     def _on_stop(self, signum: int, frame: FrameType | None) -> None:
         self.received.append(signum)
+        if self.raise_on_stop:
+            self.raise_on_stop = False  # once: the wrapper is on its way out
+            raise StopRequested(signum)
 
 
 def _on_child(signum: int, frame: FrameType | None) -> None:
