@@ -21,13 +21,21 @@ from __future__ import annotations
 import errno
 import os
 import select
-import signal
 import time
 
 from jobsmith.wrapper.channels import Channels
 from jobsmith.wrapper.proctree import children_of, descendants, signal_all, signal_group
 from jobsmith.wrapper.pump import OutputPump, grow_pipe
 from jobsmith.wrapper.tail import OutputTail
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import signal
+else:
+    # `signal` builds its enums at import (enum and more: several ms of every start-up,
+    # and the wrapper starts for every step); `_signal` has the same functions and
+    # constants, as plain ints
+    import _signal as signal
 
 EXIT_TIMEOUT = 124
 EXIT_CANNOT_INVOKE = 126
@@ -49,7 +57,6 @@ _DEFAULT_SIGNALS = (
     signal.SIGCHLD,
 )
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 

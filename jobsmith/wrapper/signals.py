@@ -18,11 +18,18 @@ from __future__ import annotations
 
 import os
 import select
-import signal
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import signal
+else:
+    # `signal` builds its enums at import (enum and more: several ms of every start-up,
+    # and the wrapper starts for every step); `_signal` has the same functions and
+    # constants, as plain ints
+    import _signal as signal
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
 
