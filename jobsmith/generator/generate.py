@@ -160,7 +160,7 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
         order = upstream_first({name: entry.get("after", ())
                                 for name, entry in manifest["jobs"].items()})
         output.write(SCRIPT, script.encode())
-        output.write(DATA, seed_data(folders, (lines.pop(name) for name in order)))
+        output.write_chunks(DATA, seed_data(folders, (lines.pop(name) for name in order)))
         text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         output.write(MANIFEST, text.encode())
     return GenerateResult(out=Path(out), jobs=len(jobs), folders=len(folders),

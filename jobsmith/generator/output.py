@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import filecmp
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -77,6 +79,10 @@ class AtomicOutput:
     def write(self, relative: str, data: bytes) -> None:
         self.record(relative, write_file(self.staging, self.target, relative, data))
 
+    def write_chunks(self, relative: str, chunks: Iterable[bytes]) -> None:
+        """`write` for a large file made of `chunks`, never all in memory at once."""
+        self.record(relative, write_chunks(self.staging, self.target, relative, chunks))
+
     def record(self, relative: str, written: bool) -> None:
         """Count a file written into the staging directory (here or by `write_file`)."""
         if relative in self._seen:
@@ -137,6 +143,26 @@ def write_file(staging: Path, target: Path, relative: str, data: bytes) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+def write_chunks(staging: Path, target: Path, relative: str, chunks: Iterable[bytes]) -> bool:
+    """`write_file` for content given piece by piece: written into the staging directory,
+    then compared with the current file block by block and replaced by a link to it when
+    the bytes are the same."""
+    destination = os.path.join(staging, relative)
+    current = os.path.join(target, relative)
+    os.makedirs(os.path.dirname(destination), exist_ok=True)
+    with open(destination, "xb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    try:
+        same = filecmp.cmp(destination, current, shallow=False)
+    except OSError:
+        return True
+    if same:
+        os.unlink(destination)
+        _link(current, destination)
+    return not same
 
 
 def _link(current: str, destination: str) -> None:

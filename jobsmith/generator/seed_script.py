@@ -18,7 +18,7 @@ import heapq
 import json
 import os
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from jobsmith import __version__
@@ -95,15 +95,23 @@ def upstream_first(after: Mapping[str, Sequence[str]]) -> list[str]:
     return order
 
 
-def seed_data(folders: Iterable[str], job_lines: Iterable[bytes]) -> bytes:
-    """The data file: folders parents first (as given), then each job's line (as given)."""
+def seed_data(folders: Iterable[str], job_lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The data file, piece by piece: folders parents first (as given), then each job's
+    line (as given). Pieces, so that 20,000 jobs' data is never one string in memory."""
     head = json.dumps({"format": DATA_FORMAT, "generator": f"jobsmith {__version__}"},
                       separators=(",", ":"))
-    folder_lines = [job_line(folder_data(folder)) for folder in folders]
-    return b"".join([head[:-1].encode(), b',\n"folders":', _array(folder_lines),
-                     b',\n"jobs":', _array(list(job_lines)), b"}\n"])
+    yield head[:-1].encode()
+    yield b',\n"folders":'
+    yield from _array(job_line(folder_data(folder)) for folder in folders)
+    yield b',\n"jobs":'
+    yield from _array(job_lines)
+    yield b"}\n"
 
 
-def _array(lines: list[bytes]) -> bytes:
-    return b"[\n" + b",\n".join(lines) + b"\n]" if lines else b"[]"
-
+def _array(lines: Iterable[bytes]) -> Iterator[bytes]:
+    opening = b"[\n"
+    for line in lines:
+        yield opening
+        yield line
+        opening = b",\n"
+    yield b"[]" if opening == b"[\n" else b"\n]"

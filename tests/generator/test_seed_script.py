@@ -36,13 +36,13 @@ def test_upstream_jobs_come_first(after: dict[str, list[str]], order: list[str])
 def test_data_is_json_with_a_line_a_job() -> None:
     lines = [job_line({"name": "a/x", "description": "caf\u00e9 \U0001f600\n'\"\\"}),
              job_line({"name": "b"})]
-    data = seed_data(["a"], lines)
+    data = b"".join(seed_data(["a"], lines))
     assert data.isascii()
     parsed = json.loads(data)
     assert parsed["format"] == 1 and parsed["folders"][0]["name"] == "a"
     assert parsed["jobs"][0]["description"] == "caf\u00e9 \U0001f600\n'\"\\"
     assert lines[0] + b"," in data.splitlines() and lines[1] in data.splitlines()
-    assert json.loads(seed_data([], [])) == {**parsed, "folders": [], "jobs": []}
+    assert json.loads(b"".join(seed_data([], []))) == {**parsed, "folders": [], "jobs": []}
 
 
 def test_the_data_path_is_relative_to_the_workspace(tmp_path: Path) -> None:
