@@ -124,6 +124,10 @@ def try_job(options: TryOptions, echo: Echo, environ: Mapping[str, str] | None =
             result.stages.extend(outcomes)
             if _worse(outcome, result.result):
                 result.result = outcome
+    except KeyboardInterrupt:
+        # Ctrl-C is this try's "Abort" button: the running step was stopped.
+        echo("jobsmith try: interrupted; the running step was stopped")
+        result.result = "ABORTED"
     finally:
         if options.keep_workspace:
             echo(f"jobsmith try: workspaces kept in {root}")

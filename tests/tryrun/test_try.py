@@ -9,6 +9,7 @@ the stages after a failed one; `failFast` aborts the other branches of a paralle
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -200,3 +201,25 @@ def test_an_unknown_job_or_parameter_is_a_usage_error(tmp_path: Path) -> None:
     assert "parameter FULL is a boolean: use true or false, not 'yes'" in bad.stderr
 
 
+
+
+def test_ctrl_c_aborts_the_build_and_leaves_no_process(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    jobs = _spec(tmp_path, "long", f"""
+stages:
+  - {{name: wait, command: 'echo $$ > {pid_file}; echo started; exec sleep 600'}}
+  - {{name: after, command: echo never}}
+""")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("JOBSMITH_")}
+    process = subprocess.Popen([JOBSMITH, "try", "long", "--specs", str(jobs)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=base)
+    assert process.stdout is not None
+    assert process.stdout.readline() == "started\n"  # the step runs, its pid written
+    step = int(pid_file.read_text())
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 22, err  # ABORTED
+    assert "never" not in out
+    assert "interrupted; the running step was stopped" in err
+    assert not Path(f"/proc/{step}").exists()
