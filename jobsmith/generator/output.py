@@ -4,7 +4,9 @@ New output is built in a staging directory beside the target. A file whose conte
 the same as in the current output is hard-linked from it (same inode, same mtime), so
 only changed files are new. The staging directory then takes the target's place in one
 `renameat2(RENAME_EXCHANGE)` call; a failed or interrupted run leaves the previous
-output as it was.
+output as it was. A run holds OUT's lock (`outlock.py`) from start to end, so two runs
+never share OUT, and the leftovers it cleans up (staging and retired directories of
+exactly this OUT, named with its pid) can only be a dead run's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 
 from jobsmith.errors import EXIT_USAGE, JobsmithError
+from jobsmith.generator import outlock
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -51,20 +54,44 @@ class WriteStats:
 class AtomicOutput:
     """Context manager: `write()` files, and on a clean exit they replace `target`."""
 
-    def __init__(self, target: Path, marker: str) -> None:
+    def __init__(self, target: Path, marker: str, lock_wait: float | None = None) -> None:
         self.target = Path(target)
+        wait = outlock.WAIT_SECONDS if lock_wait is None else lock_wait
+        self.lock = outlock.OutputLock(self.target, wait)
         self.marker = marker  # a file every jobsmith output has (manifest.json)
         self.stats = WriteStats()
         self.staging = self.target.parent / f"{_STAGING}{self.target.name}-{os.getpid()}"
         self._seen: set[str] = set()
 
     def __enter__(self) -> AtomicOutput:
-        self._check_target()
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.target.parent.glob(f".jobsmith-*-{self.target.name}-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        self.staging.mkdir()
+        self.lock.__enter__()
+        try:
+            self._recover()
+            self._check_target()
+            self.staging.mkdir()
+        except BaseException:
+            self.lock.__exit__()
+            raise
         return self
+
+    def _recover(self) -> None:
+        """Clean up after dead runs of this OUT (the lock says no live one exists)."""
+        retired = self._leftovers(_RETIRED)
+        if not self.target.exists() and retired:
+            # A run died between the two renames of the fallback exchange.
+            os.rename(retired.pop(), self.target)
+        for stale in [*retired, *self._leftovers(_STAGING)]:
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def _leftovers(self, prefix: str) -> list[Path]:
+        """`<prefix><OUT name>-<pid>` beside OUT: this OUT's only, never `OUT-2`'s."""
+        start = f"{prefix}{self.target.name}-"
+        try:
+            names = os.listdir(self.target.parent)
+        except FileNotFoundError:
+            return []
+        return sorted(self.target.parent / name for name in names
+                      if name.startswith(start) and name[len(start):].isdigit())
 
     def _check_target(self) -> None:
         if self.target.exists():
@@ -100,6 +127,7 @@ class AtomicOutput:
                 self._commit()
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
+            self.lock.__exit__()
 
     def _commit(self) -> None:
         if self.target.exists():

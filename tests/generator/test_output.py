@@ -101,7 +101,7 @@ def test_spec_error_leaves_previous_output(jobs: Path, tmp_path: Path) -> None:
     with pytest.raises(SpecError):
         generate(jobs, out)
     assert _snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".jobsmith-lock-out", "jobs", "out"]
 
 
 def test_failure_while_writing_leaves_previous_output(tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ def test_failure_while_writing_leaves_previous_output(tmp_path: Path) -> None:
         output.write("dsl/a.groovy", b"new")
         raise RuntimeError("interrupted")
     assert _snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".jobsmith-lock-out", "out"]
 
 
 def test_stale_staging_from_a_killed_run_is_cleaned(jobs: Path, tmp_path: Path) -> None:
