@@ -12,6 +12,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from jobsmith import __version__
 from jobsmith.durations import format_duration
 from jobsmith.spec.model import Credential, JobSpec, ParallelGroup, RetryPolicy, Stage
 from jobsmith.spec.stages import GENERATED_STAGE_PREFIX, Checkout
@@ -44,7 +45,8 @@ class GroupView:
 
 
 def wrapper_command(job: JobSpec, stage: Stage, ttl: float | None) -> list[str]:
-    """The `jobsmith run` command line for one stage."""
+    """The `jobsmith run` command line for one stage. `--requires` names this release:
+    an agent with an older wrapper fails the step at once (exit 125) and says so."""
     args = ["jobsmith", "run", "--job", job.full_name]
     timeout = stage.timeout if stage.timeout is not None else job.timeout
     if timeout is not None:
@@ -63,6 +65,7 @@ def wrapper_command(job: JobSpec, stage: Stage, ttl: float | None) -> list[str]:
         args += ["--alert-handlers", ",".join(job.alerts.handlers)]
     if stage.artifact is not None:
         args += ["--artifact", stage.artifact.url, "--sha256", stage.artifact.sha256]
+    args += ["--requires", __version__]
     args.append("--")
     if isinstance(stage.command, str):
         args += ["sh", "-c", stage.command]

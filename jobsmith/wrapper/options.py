@@ -35,6 +35,7 @@ options:
   --artifact URL          download the program to run from URL (http or https), verify it,
                           cache it by checksum and run it with ARGS; needs --sha256
   --sha256 HEX            the artifact's SHA-256 checksum (64 hex digits)
+  --requires VERSION      fail at once (exit 125) when this jobsmith is older than VERSION
   --stage NAME            this run is stage NAME of a build: metrics under
                           <job>.stages.<stage>., no Sensu result (the build sends one)
   --record FILE           (with --stage) write the stage's outcome to FILE as JSON
@@ -77,6 +78,7 @@ _VALUED = (
     "--alert-handlers",
     "--artifact",
     "--sha256",
+    "--requires",
     "--stage",
     "--record",
     "--finish",
@@ -166,6 +168,7 @@ class HelpRequested(Exception):
 
 def parse_args(argv: list[str]) -> RunOptions:
     """`RunOptions` from the arguments after `run`; raises UsageError or HelpRequested."""
+    _check_requires(argv)
     values: dict[str, str] = {}
     index = 0
     while index < len(argv):
@@ -215,6 +218,45 @@ def parse_args(argv: list[str]) -> RunOptions:
         sha256=sha256,
         **build,
     )
+
+
+def _check_requires(argv: list[str]) -> None:
+    """`--requires VERSION`, the jobsmith release that generated the step: checked before
+    any other option, so that an older wrapper says what is wrong even when the step also
+    uses options it does not know yet."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--" or not arg.startswith("-"):
+            return
+        name, has_value, value = arg.partition("=")
+        if name == "--requires":
+            if not has_value:
+                value = argv[index + 1] if index + 1 < len(argv) else ""
+            break
+        index += 1 if has_value or name in ("-h", "--help") else 2
+    else:
+        return
+    from jobsmith import __version__
+
+    wanted = _release(value)
+    if wanted is None:
+        _usage(f"--requires {value!r} is not a jobsmith version")
+    if wanted is not None and (_release(__version__) or ()) < wanted:
+        _usage(f"this step needs jobsmith {value} or newer (the release that generated its "
+               f"pipeline); this agent runs jobsmith {__version__}: install {value} on "
+               "the agent (docs/deploy.md, Upgrading)")
+
+
+def _release(version: str) -> tuple[int, ...] | None:
+    """The release numbers of a version (`0.2.0rc1` -> (0, 2, 0)); None when it has none."""
+    end = 0
+    while end < len(version) and (version[end].isdigit() or version[end] == "."):
+        end += 1
+    parts = version[:end].rstrip(".").split(".")
+    if not version or not all(part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
 
 
 def _build_options(values: dict[str, str], has_command: bool) -> dict[str, Any]:
