@@ -99,14 +99,18 @@ def build_variables(job: JobSpec, workspace: Path, stage: str) -> dict[str, str]
 
 
 def override(base: Mapping[str, str], pairs: Sequence[str]) -> dict[str, str]:
-    """`withEnv(["K=V", ...])` as `EnvVars.override` applies it: empty removes."""
+    """`withEnv(["K=V", ...])` as `hudson.EnvVars.override` applies each entry: an empty
+    value removes the variable, `PATH+NAME=dir` puts `dir` in front of `PATH`."""
     env = dict(base)
     for pair in pairs:
         key, _, value = pair.partition("=")
-        if value:
-            env[key] = value
-        else:
+        if not value:
             env.pop(key, None)
+        elif key.find("+") > 0:
+            real = key[:key.index("+")]
+            env[real] = value if real not in env else f"{value}{os.pathsep}{env[real]}"
+        else:
+            env[key] = value
     return env
 
 
