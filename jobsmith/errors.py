@@ -6,8 +6,9 @@ keeps its traceback, because it is a bug.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import os
+import stat
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 EXIT_USAGE = 2
@@ -36,10 +37,14 @@ class Problem:
 
     location: Location
     message: str
+    # False: never show a line of the file (a link to a file outside the spec root).
+    quote: bool = field(default=True, compare=False)
 
     def render(self, source_line: str | None = None) -> str:
         """`path:line:col: message`, then the offending line and a caret under it."""
         text = f"{self.location}: {self.message}"
+        if not self.quote:
+            return text
         if source_line is None:
             source_line = _line_of(_source_lines(self.location.path), self.location.line)
         if source_line is not None:
@@ -51,9 +56,16 @@ class Problem:
 
 
 def _source_lines(path: str) -> list[str] | None:
-    """The lines of a spec file, or None when it cannot be shown (too large, binary)."""
+    """The lines of a spec file, or None when it cannot be shown (too large, binary, not
+    a regular file: a FIFO would block the report forever)."""
     try:
-        with Path(path).open("rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
             if handle.seek(0, 2) > 1024 * 1024:
                 return None
             handle.seek(0)
@@ -86,9 +98,9 @@ class SpecError(JobsmithError):
         parts = []
         for problem in self.problems:
             path = problem.location.path
-            if path not in sources:
+            if path not in sources and problem.quote:
                 sources[path] = _source_lines(path)
-            parts.append(problem.render(_line_of(sources[path], problem.location.line) or ""))
+            parts.append(problem.render(_line_of(sources.get(path), problem.location.line) or ""))
         body = "\n".join(parts)
         noun = "problem" if count == 1 else "problems"
         return f"{body}\n{count} {noun} found"

@@ -16,13 +16,13 @@ from pydantic import ValidationError
 
 from jobsmith.errors import Location, Problem, SpecError
 from jobsmith.spec.dependencies import TreeLinks, check_links
+from jobsmith.spec.discovery import SPEC_SUFFIXES, inside, spec_files
 from jobsmith.spec.messages import pydantic_problem
 from jobsmith.spec.model import JobDocument, JobSpec
 from jobsmith.spec.names import full_name_problem, metric_collisions
 from jobsmith.spec.wholechecks import raw_links, whole_document_problems
 from jobsmith.spec.yamlsource import Located, Path_, SourceError, read_spec_file
 
-SPEC_SUFFIXES = (".yaml", ".yml")
 DEFAULTS_NAMES = ("_defaults.yaml", "_defaults.yml")
 
 
@@ -209,18 +209,9 @@ def _display(root: Path, path: Path) -> str:
 
 
 def _spec_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
-    """Spec files below `root` in path order, hidden files and directories left out."""
-    found: list[tuple[tuple[str, ...], Path]] = []
-    for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
-        parts = Path(directory).relative_to(root).parts
-        for name in names:
-            if name.startswith(".") or os.path.splitext(name)[1] not in SPEC_SUFFIXES:
-                continue
-            if name not in DEFAULTS_NAMES:
-                found.append(((*parts, name), Path(directory, name)))
-    for _, path in sorted(found):
-        if not path.is_file():
+    """Job spec files below `root` in path order (`discovery.py`: what is left out, why)."""
+    for path in spec_files(root, problems):
+        if path.name in DEFAULTS_NAMES:
             continue
         if path.name.startswith("_"):
             problems.append(Problem(Location(_display(root, path)),
@@ -241,7 +232,8 @@ def _defaults(directory: Path, root: Path, cache: dict[Path, Located | None],
               problems: list[Problem]) -> Located | None:
     if directory in cache:
         return cache[directory]
-    found = [directory / name for name in DEFAULTS_NAMES if (directory / name).is_file()]
+    found = [directory / name for name in DEFAULTS_NAMES
+             if (directory / name).is_file() and inside(root, directory / name)]
     layer: Located | None = None
     if len(found) == 2:
         problems.append(Problem(Location(_display(root, found[1])),
