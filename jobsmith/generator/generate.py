@@ -23,6 +23,7 @@ from jobsmith import __version__
 from jobsmith.errors import Problem, SpecError
 from jobsmith.generator.naming import pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
+from jobsmith.generator.plugins import BASE_PLUGINS, job_plugins
 from jobsmith.generator.render import render_job
 from jobsmith.generator.seed_script import (
     DATA,
@@ -94,6 +95,9 @@ def _run(task: _Task) -> list[_Outcome]:
         }
         if job.after:
             entry["after"] = list(job.after)
+        plugins = job_plugins(job)
+        if plugins:
+            entry["plugins"] = sorted(plugins)
         outcomes.append((spec.full_name, entry, files, tree_links(job), line))
     return outcomes
 
@@ -157,6 +161,8 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
                 manifest["throttle_categories"] = limits
         if problems:
             raise SpecError(list(dict.fromkeys(problems)))
+        manifest["plugins"] = sorted(BASE_PLUGINS.union(
+            *(entry.get("plugins", ()) for entry in manifest["jobs"].values())))
         order = upstream_first({name: entry.get("after", ())
                                 for name, entry in manifest["jobs"].items()})
         output.write(SCRIPT, script.encode())

@@ -8,7 +8,11 @@ Checks, each OK (0), WARNING (1) or CRITICAL (2); the worst one wins:
 - queue: items waiting (WARNING above `queue_warn`, CRITICAL above `queue_crit`,
   WARNING when Jenkins marks one stuck);
 - seed: age of the last successful seed build (WARNING when its last build failed,
-  when it never succeeded, or when older than `seed_max_age`).
+  when it never succeeded, or when older than `seed_max_age`);
+- plugins: every plugin the generated jobs need (the `plugins` list of the manifest that
+  the last successful seed build archived, `out/manifest.json`) is installed and active
+  (else CRITICAL: Job DSL drops the `configure {}` XML of a missing plugin silently,
+  and a pipeline step of a missing plugin fails only when a build reaches it).
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ def check_health(client: JenkinsClient, options: HealthOptions, now: datetime) -
     except JenkinsError as error:
         return HealthReport((Check("reachable", CRITICAL, f"unreachable: {error}"),))
     checks = [Check("reachable", OK, f"Jenkins {client.version} reachable")]
-    for probe in (_metrics, _agents, _queue, _seed):
+    for probe in (_metrics, _agents, _queue, _seed, _plugins):
         try:
             checks.extend(probe(client, options, now))
         except JenkinsError as error:
@@ -156,3 +160,23 @@ def _seed(client: JenkinsClient, options: HealthOptions, now: datetime) -> list[
         limit = format_duration(round(options.seed_max_age_s))
         return [Check("seed", WARNING, f"{age_text} (older than {limit})")]
     return [Check("seed", OK, age_text)]
+
+
+# Where the seed pipeline archives the manifest (Jenkinsfile: `jobsmith generate ... -o out`,
+# archiveArtifacts 'out/**').
+SEED_MANIFEST = "lastSuccessfulBuild/artifact/out/manifest.json"
+
+
+def _plugins(client: JenkinsClient, options: HealthOptions, _now: datetime) -> list[Check]:
+    manifest = client.optional_json(job_path(options.seed_name) + SEED_MANIFEST)
+    needed = manifest.get("plugins") if isinstance(manifest, dict) else None
+    if not isinstance(needed, list):
+        return []  # no successful seed build yet (the seed check says so), or an older one
+    data = client.get_json("pluginManager/api/json",
+                           {"tree": "plugins[shortName,version,active,enabled]"})
+    active = {str(p.get("shortName")) for p in data.get("plugins") or [] if p.get("active")}
+    missing = sorted(str(name) for name in needed if name not in active)
+    if missing:
+        return [Check("plugins", CRITICAL, "plugins the jobs need are missing or inactive: "
+                      + ", ".join(missing))]
+    return [Check("plugins", OK, f"{len(needed)} plugins the jobs need are active")]

@@ -73,6 +73,8 @@ class FakeJenkins:
     prefix: str = "/"
     drop_cookies: bool = False  # a proxy that strips the session cookie
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> checks
+    # pluginManager/api/json: short name -> (version, active)
+    plugins: dict[str, tuple[str, bool]] = field(default_factory=dict)
     state: JenkinsState = field(default_factory=JenkinsState)
     requests: list[Request] = field(default_factory=list)
     injected: list[Injected] = field(default_factory=list)
@@ -231,6 +233,9 @@ class FakeJenkins:
             return 200, headers, build.log[start:]
         if tail == "consoleText":
             return 200, {"Content-Type": "text/plain;charset=UTF-8"}, build.log
+        if tail.startswith("artifact/") and tail[len("artifact/"):] in build.artifacts:
+            # DirectoryBrowserSupport serves the archived file as it is.
+            return 200, {"Content-Type": "application/json"}, build.artifacts[tail[9:]]
         raise Refusal(404, f"no page {rest}")
 
     def _route_root(self, request: Request, rest: str) -> tuple[int, dict[str, str], bytes]:
@@ -259,6 +264,12 @@ class FakeJenkins:
             return _json(apply_tree(queue_json(state, queued, self.url), request.query.get("tree")))
         if rest == "computer/api/json":
             return _json(apply_tree(computers_json(state), request.query.get("tree")))
+        if rest == "pluginManager/api/json":
+            # PluginManager.getPlugins, PluginWrapper's @Exported getters.
+            plugins = [{"shortName": name, "version": version, "active": active,
+                        "enabled": active} for name, (version, active) in self.plugins.items()]
+            return _json(apply_tree({"_class": "hudson.LocalPluginManager",
+                                     "plugins": plugins}, request.query.get("tree")))
         if rest == "whoAmI/api/json":
             return _json({"_class": "hudson.security.WhoAmI", "anonymous": False,
                           "authenticated": True, "name": request.user})

@@ -58,6 +58,7 @@ class Build:
     log: bytes = b""
     result: str | None = None
     duration_ms: int = 0
+    artifacts: dict[str, bytes] = field(default_factory=dict)  # relative path -> content
 
 
 @dataclass
