@@ -76,7 +76,7 @@ def _start(run: StageRun, view: StageView, prefix: bool) -> _Started:
     if not _checkout(run, view, workspace):
         raise _CheckoutFailed
     with run.lock:
-        unstash(run.stashes, workspace)
+        unstash(run.stashes, view, workspace)
     env = override({**run.base_env, **build_variables(run.job, workspace, view.name)},
                    view.env)
     env.update(run.secrets)  # withCredentials binds them inside withEnv
@@ -140,7 +140,7 @@ def _finish(run: StageRun, started: _Started, aborted: bool) -> str:
     stage = run.stages.get(view.name)
     if stage is not None:
         with run.lock:
-            problem = stash(run.stashes, stage, started.workspace)
+            problem = stash(run.stashes, view, stage, started.workspace)
         if problem:
             run.echo(f"jobsmith try: [{view.name}] FAILURE: {problem}")
             return "FAILURE"
