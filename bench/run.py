@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
-MODULES = ("bench.generate", "bench.seed", "bench.schedule", "bench.wrapper")
+MODULES = ("bench.generate", "bench.seed", "bench.schedule", "bench.wrapper", "bench.faults")
 
 
 def main() -> int:
