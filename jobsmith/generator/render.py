@@ -19,7 +19,7 @@ import jinja2
 from jobsmith import __version__
 from jobsmith.generator.groovy import GroovyCode, groovy_list, groovy_string
 from jobsmith.generator.properties import job_properties
-from jobsmith.generator.steps import generated_names, stage_views
+from jobsmith.generator.steps import counting_stage, generated_names, stage_views
 from jobsmith.generator.ttl import expectation
 from jobsmith.spec.model import JobSpec, Parameter
 
@@ -124,6 +124,7 @@ def render_job(job: JobSpec) -> RenderedJob:
     pipeline = env.get_template("pipeline.groovy.j2").render(
         job=job, stages=stage_views(job, ttl), version=version, skip_message=skip,
         names=generated_names(job), fan_out=any(s.on_each for s in job.all_stages),
+        folded=counting_stage(job) is not None,
     )
     data: dict[str, Any] = {
         "name": job.full_name,

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from jobsmith import __version__
 from jobsmith.durations import format_duration
+from jobsmith.generator.groovy import GroovyCode, groovy_string
 from jobsmith.spec.model import Credential, JobSpec, ParallelGroup, RetryPolicy, Stage
 from jobsmith.spec.stages import GENERATED_STAGE_PREFIX, Checkout
+from jobsmith.wrapper.jobenv import EMPTY_ENV, FOLDED
 
 # The wrapper's default --kill-after: part of the worst case of one attempt.
 KILL_AFTER = 10.0
@@ -33,7 +35,34 @@ class StageView:
     checkout: Checkout | None
     script: str
     step_timeout: int | None
+    unstash: tuple[str, ...] = ()  # earlier stages' outputs, unstashed before the step
+    stash: Stash | None = None  # this stage's outputs, stashed after the step
+    count_folded: bool = False  # the stage that counts folded triggers for the build
     kind: str = "stage"
+
+    @property
+    def env_code(self) -> GroovyCode:
+        """The `withEnv` list; the counting stage adds the build's folded triggers."""
+        items = [groovy_string(pair) for pair in self.env]
+        if self.count_folded:
+            items.append(GroovyCode(f"{groovy_string(FOLDED + '=')} + jobsmithFolded()"))
+        return GroovyCode("[" + ", ".join(items) + "]")
+
+
+@dataclass(frozen=True)
+class Stash:
+    """`stash(name:, includes:)`: a stage's `outputs` as one stash of the build."""
+
+    name: str
+    includes: str
+
+
+def stash_of(stage: Stage) -> Stash | None:
+    if not stage.outputs:
+        return None
+    patterns = [f"{path.rstrip('/')}/**" if path.endswith("/") else path
+                for path in stage.outputs]
+    return Stash(name=f"jobsmith outputs of {stage.name}", includes=",".join(patterns))
 
 
 @dataclass(frozen=True)
@@ -102,6 +131,24 @@ def longest_run(job: JobSpec) -> float | None:
     return total
 
 
+def environment(job: JobSpec, stage: Stage) -> dict[str, str]:
+    """The stage's `withEnv` pairs. `hudson.EnvVars.override` removes a variable whose
+    value is empty (in `withEnv` and again in the agent's launcher), so such variables,
+    and string and text parameters (which may be left empty), are named in
+    `JOBSMITH_EMPTY_ENV` for the wrapper to set. `PATH` becomes `PATH+JOBSMITH`, which
+    `override` puts before the agent's PATH instead of replacing it."""
+    spec = {**job.env, **stage.env}
+    env = {("PATH+JOBSMITH" if key == "PATH" else key): value for key, value in spec.items()}
+    empty = {key for key, value in spec.items() if value == ""}
+    empty.update(p.name for p in job.parameters if p.type in ("string", "text")
+                 or (p.type == "choice" and "" in (p.choices or ())))
+    if empty:
+        env[EMPTY_ENV] = ",".join(sorted(empty))
+    if job.mask_variables:
+        env["JOBSMITH_MASK"] = ",".join(job.mask_variables)
+    return env
+
+
 def jenkins_label(expression: str) -> str:
     """The expression as Jenkins must receive it: `Jenkins.getLabel` first runs
     `QuotedStringTokenizer.unquote`, which strips one pair of quotes when the first and
@@ -134,10 +181,9 @@ def group_title(group: ParallelGroup) -> str:
     return f"{GENERATED_STAGE_PREFIX} parallel " + ", ".join(s.name for s in group.parallel)
 
 
-def _stage_view(job: JobSpec, stage: Stage, ttl: float | None) -> StageView:
-    env = {**job.env, **stage.env}
-    if job.mask_variables:
-        env["JOBSMITH_MASK"] = ",".join(job.mask_variables)
+def _stage_view(job: JobSpec, stage: Stage, ttl: float | None, unstash: tuple[str, ...],
+                counting: Stage | None) -> StageView:
+    env = environment(job, stage)
     agent = None if stage.on_each else stage.agent or job.agent
     return StageView(
         name=stage.name,
@@ -148,15 +194,31 @@ def _stage_view(job: JobSpec, stage: Stage, ttl: float | None) -> StageView:
         checkout=job.checkout,
         script=shlex.join(wrapper_command(job, stage, ttl)),
         step_timeout=stage_bound(job, stage),
+        unstash=unstash,
+        stash=stash_of(stage),
+        count_folded=counting is not None and stage.name == counting.name,
     )
 
 
+def counting_stage(job: JobSpec) -> Stage | None:
+    """The first stage that runs once (not a fan-out): it reports the build's folded
+    triggers, so the build counts them once."""
+    return next((s for s in job.all_stages if s.on_each is None), None)
+
+
 def stage_views(job: JobSpec, ttl: float | None) -> list[StageView | GroupView]:
+    """Every step item in order. A stage gets the outputs of every stage of the items
+    before its own (a parallel branch not those of its siblings, which run beside it)."""
     views: list[StageView | GroupView] = []
+    available: tuple[str, ...] = ()
+    counting = counting_stage(job)
     for item in job.steps:
+        stages = item.parallel if isinstance(item, ParallelGroup) else (item,)
+        made = [_stage_view(job, s, ttl, available, counting) for s in stages]
         if isinstance(item, ParallelGroup):
             views.append(GroupView(name=group_title(item), fail_fast=item.fail_fast,
-                                   branches=[_stage_view(job, s, ttl) for s in item.parallel]))
+                                   branches=made))
         else:
-            views.append(_stage_view(job, item, ttl))
+            views.append(made[0])
+        available += tuple(v.stash.name for v in made if v.stash is not None)
     return views

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -145,7 +146,28 @@ RetriesField = Annotated[
     ),
 ]
 
-EnvMap = dict[Identifier, Text]
+# A job's `PATH` goes before the agent's (as `PATH+JOBSMITH`, which `EnvVars.override`
+# prepends); a plain `PATH` would replace the agent's and lose `jobsmith` itself.
+RESERVED_ENV_PREFIX = "JOBSMITH_"
+
+
+def _env_map(value: dict[str, str]) -> dict[str, str]:
+    for key, text in value.items():
+        if key.startswith(RESERVED_ENV_PREFIX):
+            raise PydanticCustomError(
+                "env", "variables starting with JOBSMITH_ are the agent's settings for the "
+                "wrapper (metrics, alerts, outbox), not a job's; choose another name",
+                {"at": (key,)},
+            )
+        if key == "PATH" and not text.strip(":"):
+            raise PydanticCustomError(
+                "env", "PATH cannot be empty: a job's PATH goes before the agent's "
+                "(give the directories to add, such as /opt/tool/bin)", {"at": (key,)},
+            )
+    return value
+
+
+EnvMap = Annotated[dict[Identifier, Text], AfterValidator(_env_map)]
 
 
 def _label_expression(value: Any) -> Any:

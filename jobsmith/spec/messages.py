@@ -22,7 +22,7 @@ from jobsmith.spec.yamlsource import Located, Path_, kind_of
 # to the others.
 _OWN_KINDS = {"duration", "command", "credential", "parameter", "schedule", "body",
               "duplicate", "retries", "timezone", "label", "sha256", "stage", "throttle",
-              "after", "cron"}
+              "after", "cron", "env", "outputs"}
 
 _EXPECTED = {
     "tuple_type": "expected a list, such as [a, b]",

@@ -394,7 +394,7 @@ class JobSpec(JobDocument):
             return self.stages
         return (Stage.model_construct(name=self.base_name, command=self.command,
                                       artifact=self.artifact, agent=None, on_each=None,
-                                      timeout=None, retries=None, env={}),)
+                                      timeout=None, retries=None, env={}, outputs=()),)
 
     @property
     def all_stages(self) -> list[Stage]:

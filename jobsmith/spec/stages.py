@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from jobsmith.spec.fields import (
@@ -71,6 +78,27 @@ class Checkout(Model):
                                        "repository")] | None = None
 
 
+def _output(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    path = value.rstrip("/")
+    parts = path.split("/")
+    if not path or value.startswith("/") or ".." in parts or "\\" in value:
+        raise PydanticCustomError(
+            "outputs", "{found} is not a path inside the workspace: write it relative to "
+            "the workspace (report.csv, out/), without '..'", {"found": repr(value)},
+        )
+    if "," in value or any(not part.strip() for part in parts):
+        raise PydanticCustomError(
+            "outputs", "{found}: a path without commas or empty parts (stash takes a "
+            "comma-separated list of patterns)", {"found": repr(value)},
+        )
+    return value
+
+
+Output = Annotated[Text, BeforeValidator(_output), Field(max_length=1024)]
+
+
 class Stage(Model):
     """One step of a job, run through the wrapper."""
 
@@ -87,10 +115,19 @@ class Stage(Model):
     timeout: PositiveDuration | None = None
     retries: RetriesField | None = None
     env: EnvMap = Field(default_factory=dict)
+    outputs: Annotated[tuple[Output, ...], Field(
+        description="files or directories (ending in /) of this stage's workspace that "
+        "every later stage gets in its own workspace (stash/unstash)")] = ()
 
     @model_validator(mode="after")
     def _runnable(self) -> Stage:
         check_body(self.command, self.artifact, "stage")
+        if self.outputs and self.on_each is not None:
+            raise PydanticCustomError(
+                "stage", "an `on_each` stage runs on many agents at once; its copies cannot "
+                "hand on one set of `outputs`: move them to a stage of their own",
+                {"at": ("outputs",)},
+            )
         if self.agent is not None and self.on_each is not None:
             raise PydanticCustomError(
                 "stage", "a stage has either `agent` or `on_each` (which runs it on every "

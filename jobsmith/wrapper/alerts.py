@@ -64,6 +64,8 @@ def check_result(
 ) -> dict[str, Any]:
     """The Sensu 1.x check result for `report` (`tail` already masked). `status`
     overrides the one the exit code gives (an aborted build is not a failure)."""
+    if status is None and report.stop_signal is not None:
+        status = STATUS_WARNING  # stopped (aborted, superseded): not a failure
     if status is None:
         status = alert_status(report.exit_code, report.duration, max_duration)
     output = summary + "\n"

@@ -12,6 +12,7 @@ import os
 import time
 
 from jobsmith.wrapper.channels import Channels, fill_closed_standard_fds
+from jobsmith.wrapper.jobenv import restore_empty
 from jobsmith.wrapper.options import (
     DELIVERY_SECONDS,
     EXIT_WRAPPER_FAILED,
@@ -58,6 +59,7 @@ def _main(argv: list[str], watch: SignalWatch) -> int:
     try:
         options = parse_args(argv)
         settings = AgentSettings.from_environ(os.environ)
+        restore_empty(os.environ)
         return run(options, settings, watch)
     except StopRequested as stop:
         watch.block()
@@ -162,7 +164,8 @@ def _finish_part(
         from jobsmith.wrapper.finish import send_values
         from jobsmith.wrapper.metrics import part_metrics
 
-        send_values(part_metrics(report, options.stage), settings, deadline, _say)
+        metrics = part_metrics(report, options.stage) + _folded(report.job)
+        send_values(metrics, settings, deadline, _say)
     if options.record is not None:
         import json
 
@@ -209,7 +212,15 @@ def _send_metrics(report: RunReport, settings: AgentSettings, deadline: float) -
     from jobsmith.wrapper.finish import send_values
     from jobsmith.wrapper.metrics import run_metrics
 
-    send_values(run_metrics(report), settings, deadline, _say)
+    send_values(run_metrics(report) + _folded(report.job), settings, deadline, _say)
+
+
+def _folded(job: str) -> list[tuple[str, str, float]]:
+    from jobsmith.wrapper.jobenv import folded
+    from jobsmith.wrapper.metrics import metric_job
+
+    count = folded(os.environ)
+    return [] if count is None else [("incr", f"{metric_job(job)}.folded", count)]
 
 
 def _send_alert(

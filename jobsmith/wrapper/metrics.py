@@ -31,11 +31,12 @@ def run_metrics(report: RunReport) -> list[tuple[str, str, float]]:
     """(kind, name, value) of every metric of `report`, names without the prefix."""
     job = metric_job(report.job)
     succeeded = report.exit_code == 0
+    failed = not succeeded and report.stop_signal is None  # a stopped run did not fail
     return [
         ("timing", f"{job}.duration", round(report.duration * 1000.0, 3)),
         ("incr", f"{job}.runs", 1),
         ("incr", f"{job}.success", 1 if succeeded else 0),
-        ("incr", f"{job}.failure", 0 if succeeded else 1),
+        ("incr", f"{job}.failure", 1 if failed else 0),
         ("incr", f"{job}.timeout", report.timeouts),
         ("incr", f"{job}.retries", max(report.attempts - 1, 0)),
         ("gauge", f"{job}.exit_code", report.exit_code),

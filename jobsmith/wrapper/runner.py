@@ -71,6 +71,10 @@ def run_job(
             break  # a missing or non-executable command does not appear by retrying
         if stop_signal() is not None:
             break
+        if stopped_from_outside(outcome, wait):
+            announce(f"jobsmith: the command died of signal {outcome.term_signal} and the "
+                     "wrapper was told to stop: the step was stopped, not retried")
+            break
         if not policy.should_retry(number, outcome.exit_code, outcome.timed_out):
             reason = policy.not_retried(number, outcome.exit_code, outcome.timed_out)
             if reason:
@@ -92,6 +96,22 @@ def run_job(
         started_at=started_at,
         stop_signal=stop_signal(),
     )
+
+
+# Jenkins' abort: durable-task's `launcher.kill(cookie)` -> `ProcessTree.killAll` ->
+# `UnixProcess.killRecursively` sends SIGTERM to the children first and waits for each
+# (all within `SoftKillWaitSeconds`, 5 s) before the parent: the command can die of that
+# SIGTERM before the wrapper gets its own. So a command killed by a stop signal the
+# wrapper did not send waits this long for the wrapper's own before it counts as failed.
+STOP_GRACE = 5.0
+_STOP_SIGNALS = (1, 2, 15)  # SIGHUP, SIGINT, SIGTERM
+
+
+def stopped_from_outside(outcome: AttemptOutcome, wait: Callable[[float], bool]) -> bool:
+    """Whether the attempt died of a stop signal that was meant for the whole step."""
+    if outcome.timed_out or outcome.term_signal not in _STOP_SIGNALS:
+        return False
+    return wait(STOP_GRACE)
 
 
 def ending(outcome: AttemptOutcome) -> str:

@@ -21,7 +21,9 @@ SOME = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40
 )
 # Names starting with `jobsmith:` are reserved for the stages jobsmith adds.
 STAGE_NAME = SOME.filter(lambda name: not name.strip().lower().startswith("jobsmith:"))
-NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True)
+# PATH and JOBSMITH_* have rules of their own (prepended; reserved).
+NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True).filter(
+    lambda name: name != "PATH" and not name.startswith("JOBSMITH_"))
 
 
 def _quoted_label(text: str) -> str:

@@ -129,3 +129,20 @@ def test_seconds_text() -> None:
         "1m",
         "1h30m",
     ]
+
+
+def test_a_command_killed_before_the_wrapper_is_a_stop() -> None:
+    """Jenkins' abort SIGTERMs the command before the wrapper (`ProcessTree.killRecursively`
+    goes children first): the wrapper's own signal within STOP_GRACE makes it a stop."""
+    fakes = Fakes([AttemptOutcome(143, term_signal=15, duration=1)], stop_after_wait=1)
+    report = fakes.run(["--job", "a/b", "--retries", "3", "--", "x"])
+    assert fakes.attempted == [1] and fakes.waits == [5.0]
+    assert report.stop_signal == 15 and report.exit_code == 143
+    assert "stopped by signal 15" in summary(report)
+
+
+def test_a_command_killed_by_someone_else_is_retried() -> None:
+    fakes = Fakes([AttemptOutcome(143, term_signal=15, duration=1), AttemptOutcome(0)])
+    report = fakes.run(["--job", "a/b", "--retries", "1", "--backoff", "2s", "--", "x"])
+    assert fakes.attempted == [1, 2] and fakes.waits == [5.0, 1.0]
+    assert report.stop_signal is None and report.exit_code == 0
