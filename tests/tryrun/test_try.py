@@ -49,8 +49,9 @@ command: 'echo "$GREETING $WHO full=$FULL mode=$MODE empty=${EMPTY-unset} url=$B
     done = _try(jobs, "team/report", "-p", "WHO=team", env={"EMPTY": "from-shell"})
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    # Jenkins drops an empty withEnv value, so the shell's own EMPTY goes too.
-    assert lines[0].startswith("hi team full=false mode=fast empty=unset url=jobsmith-try://")
+    # Jenkins drops an empty withEnv value (and the shell's own EMPTY with it); the wrapper
+    # sets it again from JOBSMITH_EMPTY_ENV, so the command sees it set but empty.
+    assert lines[0].startswith("hi team full=false mode=fast empty= url=jobsmith-try://")
     assert lines[0].endswith("/team/report")
     assert lines[1] == "job=team/report try=1"
     assert lines[2] == lines[3].removeprefix("ws=")
