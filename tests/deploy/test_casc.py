@@ -206,3 +206,17 @@ def test_casc_seed_job_script_compiles(tmp_path: Path) -> None:
     path = tmp_path / "seed_job.groovy"
     path.write_text(script)
     assert compile_files([path]) == {str(path): None}
+
+
+def test_every_variable_jenkins_yaml_reads_is_in_the_walk_through() -> None:
+    # JCasC turns an unset variable into "" (SecretSourceResolver.UnresolvedLookup), so
+    # the administrator must be told to set each one without a default: the walk-through
+    # (docs/deploy.md) shows each as NAME=... in the controller's environment file.
+    text = (DEPLOY / "jenkins.yaml").read_text()
+    required = set(re.findall(r"\$\{([A-Z_]+)\}", text))
+    optional = set(re.findall(r"\$\{([A-Z_]+):-[^}]*\}", text))
+    assert {"JOBSMITH_ADMIN_PASSWORD", "JOBSMITH_SWARM_PASSWORD", "JOBSMITH_PIP_SPEC",
+            "JOBSMITH_GIT_HOST_KEYS"} <= required
+    walk = (DEPLOY.parent / "docs" / "deploy.md").read_text()
+    assert sorted(n for n in required if f"\n{n}=" not in walk) == []
+    assert sorted(n for n in optional if n not in walk) == []
