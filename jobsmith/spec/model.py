@@ -42,6 +42,7 @@ from jobsmith.spec.fields import (
 from jobsmith.spec.names import full_name_problem
 from jobsmith.spec.stages import (
     GENERATED_STAGE_PREFIX,
+    MAX_STAGES,
     Artifact,
     Checkout,
     ParallelGroup,
@@ -305,6 +306,14 @@ class JobDocument(Model):
             if not self.stages:
                 raise PydanticCustomError("body", "`stages` needs at least one stage")
             names = list(_stage_names(self.stages))
+            count = len(flatten(self.stages))
+            if count > MAX_STAGES:
+                raise PydanticCustomError(
+                    "stage", "{count} stages are more than the {limit} a job may have (a "
+                    "larger pipeline risks Jenkins' 64 KiB method limit); split the job, "
+                    "and chain the parts with `after`",
+                    {"count": count, "limit": MAX_STAGES, "at": ("stages",)},
+                )
             _unique(names, "stage name")
             _not_generated(names)
         _unique([(("parameters", i, "name"), p.name) for i, p in enumerate(self.parameters)],

@@ -35,6 +35,9 @@ _HEX = re.compile(r"[0-9a-fA-F]*")
 # Stage names jobsmith generates (skip guard, lock, parallel group titles) start with
 # this; a spec's stage and group names may not, so the two can never collide.
 GENERATED_STAGE_PREFIX = "jobsmith:"
+# The most stages (parallel branches included) a job may have: the largest pipeline the
+# tests compile and measure against the JVM's 64 KiB method limit (see docs/pipeline.md).
+MAX_STAGES = 20
 
 
 class Artifact(Model):
