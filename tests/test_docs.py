@@ -191,3 +191,9 @@ def test_every_relative_link_resolves(source: str, target: str) -> None:
         anchors = {_anchor(text) for text, _ in _sections(path)}
         assert fragment in anchors, f"{source}: no heading in {file_part or source} " \
                                     f"has the anchor #{fragment}"
+
+
+def test_the_index_links_every_page() -> None:
+    linked = {target.partition("#")[0] for source, target in LINKS if source == "docs/index.md"}
+    pages = {path.name for path in DOCS.glob("*.md")} - {"index.md"}
+    assert not pages - linked, f"docs/index.md does not link {sorted(pages - linked)}"
