@@ -302,5 +302,21 @@ def _validate(merged: Located, full_name: str, display: str,
     after_at = tuple(merged.values.get(("after", i), Location(display))
                      for i in range(len(document.after)))
     throttle_at = merged.values.get(("throttle", "category")) if document.throttle else None
-    return JobSpec.model_construct(**fields, full_name=full_name, source=display,
-                                   after_at=after_at, throttle_at=throttle_at)
+    job = JobSpec.model_construct(**fields, full_name=full_name, source=display,
+                                  after_at=after_at, throttle_at=throttle_at)
+    if job.schedule is not None and not _fires_within_two_years(job):
+        problems.append(Problem(merged.values.get(("schedule",), Location(display)),
+                                "`schedule`: this schedule never fires within two years "
+                                "(no date matches every field: Jenkins requires day of "
+                                "month, month and day of week all to match)"))
+    return job
+
+
+def _fires_within_two_years(job: JobSpec) -> bool:
+    from datetime import UTC, datetime
+
+    from jobsmith.cron import next_runs
+
+    assert job.schedule is not None
+    resolved = job.schedule.resolve(job.full_name)
+    return bool(next_runs(resolved, datetime.now(UTC), 1))
