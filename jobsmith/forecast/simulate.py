@@ -116,10 +116,12 @@ class Pool:
         self.free = [[k.executors] * max(k.count, 0) for k in kinds]
         self.free_total = [k.capacity if k.count >= 0 else -1 for k in kinds]
         self.busy = [0] * len(kinds)
-        self._matching: dict[str | tuple[int, int], tuple[int, ...]] = {}
+        # per kind, a heap of the agents with a free executor (entries may be stale)
+        self.open = [list(range(max(k.count, 0))) for k in kinds]
+        self.classes: dict[str | tuple[int, int], tuple[int, ...]] = {}
 
     def matching(self, cls: str | tuple[int, int]) -> tuple[int, ...]:
-        found = self._matching.get(cls)
+        found = self.classes.get(cls)
         if found is None:
             if isinstance(cls, tuple):
                 found = (cls[0],)
@@ -127,7 +129,7 @@ class Pool:
                 label = None if cls == ANY else cls
                 found = tuple(i for i, k in enumerate(self.kinds) if (
                     k.label == (label or "any") if k.count < 0 else matches(label, k.labels)))
-            self._matching[cls] = found
+            self.classes[cls] = found
         return found
 
     def take(self, cls: str | tuple[int, int]) -> tuple[int, int] | None:
@@ -135,34 +137,41 @@ class Pool:
         if isinstance(cls, tuple):
             kind, agent = cls
             if self.free[kind][agent] > 0:
-                self.free[kind][agent] -= 1
-                self.free_total[kind] -= 1
-                self.busy[kind] += 1
+                self._take(kind, agent)
                 return cls
             return None
-        for kind in self.matching(cls):
-            if self.free_total[kind] < 0:  # unlimited
+        for kind in self.classes.get(cls) or self.matching(cls):
+            total = self.free_total[kind]
+            if total < 0:  # unlimited
                 self.busy[kind] += 1
                 return kind, -1
-            if self.free_total[kind] > 0:
-                agents = self.free[kind]
-                agent = next(i for i, n in enumerate(agents) if n > 0)
-                agents[agent] -= 1
-                self.free_total[kind] -= 1
-                self.busy[kind] += 1
+            if total > 0:
+                agents, heap = self.free[kind], self.open[kind]
+                while not agents[heap[0]]:
+                    heapq.heappop(heap)
+                agent = heap[0]
+                self._take(kind, agent)
                 return kind, agent
         return None
+
+    def _take(self, kind: int, agent: int) -> None:
+        self.free[kind][agent] -= 1
+        self.free_total[kind] -= 1
+        self.busy[kind] += 1
 
     def give_back(self, kind: int, agent: int) -> None:
         self.busy[kind] -= 1
         if agent >= 0:
-            self.free[kind][agent] += 1
+            agents = self.free[kind]
+            if not agents[agent]:
+                heapq.heappush(self.open[kind], agent)
+            agents[agent] += 1
             self.free_total[kind] += 1
 
     def can_serve(self, cls: str | tuple[int, int]) -> bool:
         if isinstance(cls, tuple):
             return self.free[cls[0]][cls[1]] > 0
-        return any(self.free_total[k] != 0 for k in self.matching(cls))
+        return any(self.free_total[k] != 0 for k in self.classes.get(cls) or self.matching(cls))
 
 
 class Trace:
@@ -318,7 +327,7 @@ class Simulation:
     def count_waiting(self, cls: str | tuple[int, int], now: float, delta: int) -> None:
         if not self.tracing:
             return
-        for kind in self.pool.matching(cls):
+        for kind in self.pool.classes.get(cls) or self.pool.matching(cls):
             self.waiting_now[kind] += delta
             self.waiting[kind].set(now, self.waiting_now[kind])
 

@@ -1,0 +1,76 @@
+"""The event-driven simulation agrees with the step-by-step reference on random trees."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jobsmith.forecast.model import AgentKind, Branch, JobModel
+from jobsmith.forecast.simulate import simulate
+from tests.forecast.reference import reference_simulation, step_for
+
+T0 = 1_800_000_000 - 1_800_000_000 % 3600
+WINDOW = 3 * 3600
+LABELS = [None, "linux", "db", "linux && db", "!db", "gpu", "linux || gpu"]
+KIND_LABELS = [frozenset({"linux"}), frozenset({"linux", "db"}), frozenset({"db"})]
+
+
+@st.composite
+def branches(draw: st.DrawFn, index: int) -> Branch:
+    fan_out = draw(st.integers(0, 9)) == 0
+    label = draw(st.sampled_from(LABELS))
+    seconds = draw(st.sampled_from([5, 60, 300, 600, 1200, 2400])) * draw(st.integers(1, 3))
+    return Branch(f"s{index}", None if fan_out else label, label or "linux" if fan_out
+                  else None, float(seconds))
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> tuple[list[JobModel], list[AgentKind]]:
+    count = draw(st.integers(1, 5))
+    names = [f"j{i}" for i in range(count)]
+    jobs = []
+    for i, name in enumerate(names):
+        fires = draw(st.lists(st.integers(0, WINDOW // 60 - 1), max_size=8, unique=True))
+        steps = tuple(
+            tuple(draw(branches(s * 3 + b)) for b in range(draw(st.integers(1, 2))))
+            for s in range(draw(st.integers(1, 3))))
+        later = names[i + 1:]
+        downstream = tuple(sorted(draw(st.sets(st.sampled_from(later), max_size=2)))
+                           ) if later else ()
+        throttle = draw(st.sampled_from([None, ("category k", 1), ("category k", 2),
+                                         (f"job {name}", 1)]))
+        jobs.append(JobModel(
+            name, tuple(T0 + m * 60 for m in sorted(fires)), steps,
+            draw(st.sampled_from(["queue", "queue", "skip", "replace", "parallel"])),
+            draw(st.sampled_from([None, None, "a", "b"])), throttle,
+            draw(st.integers(1, 5)), downstream,
+        ))
+    kinds = [AgentKind(" ".join(sorted(labels)), labels, draw(st.integers(0, 3)),
+                       draw(st.integers(1, 2)))
+             for labels in draw(st.lists(st.sampled_from(KIND_LABELS), min_size=1,
+                                         max_size=3, unique=True))]
+    return jobs, kinds
+
+
+def fast(jobs: list[JobModel], kinds: list[AgentKind]) -> list[tuple[object, ...]]:
+    outcome = simulate(jobs, kinds, T0 + WINDOW, T0, trace=False)
+    return sorted((r.job, r.due, r.start, r.end, r.folded, r.outcome) for r in outcome.runs)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trees())
+def test_simulation_matches_the_reference(tree: tuple[list[JobModel], list[AgentKind]]) -> None:
+    jobs, kinds = tree
+    expected = reference_simulation(jobs, kinds, T0 + WINDOW, T0, step_for(jobs))
+    assert fast(jobs, kinds) == expected
+
+
+def test_the_reference_sees_a_fold() -> None:
+    # Guards the comparison: the reference itself folds, waits and skips.
+    job = JobModel("a", (T0, T0 + 900, T0 + 1800, T0 + 2700, T0 + 3600),
+                   ((Branch("s", None, None, 1200.0),),))
+    kinds = [AgentKind("linux", frozenset({"linux"}), 1)]
+    runs = reference_simulation([job], kinds, T0 + 7200, T0)
+    assert [(run[1], run[2], run[4]) for run in runs] == [
+        (T0, T0, 0), (T0 + 900, T0 + 1200, 0), (T0 + 1800, T0 + 2400, 0),
+        (T0 + 2700, T0 + 3600, 1)]
