@@ -57,7 +57,7 @@ def fast(jobs: list[JobModel], kinds: list[AgentKind]) -> list[tuple[object, ...
     return sorted((r.job, r.due, r.start, r.end, r.folded, r.outcome) for r in outcome.runs)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees())
 def test_simulation_matches_the_reference(tree: tuple[list[JobModel], list[AgentKind]]) -> None:
     jobs, kinds = tree
