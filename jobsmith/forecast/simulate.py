@@ -57,6 +57,7 @@ class Run:
     left: int = 0
     pieces: list[Piece] = field(default_factory=list)
     waits: dict[int, float] = field(default_factory=dict)  # kind -> seconds waited
+    folds: list[float] = field(default_factory=list)
 
     @property
     def wait_s(self) -> float | None:
@@ -93,6 +94,7 @@ class Item:
     entered: float
     ready: float
     folded: int = 0
+    folds: list[float] = field(default_factory=list)  # when each folded cause came
 
 
 @dataclass
@@ -227,6 +229,7 @@ class Simulation:
         item = self.items.get(name)
         if item is not None:  # Queue.scheduleInternal folds it into the waiting item
             item.folded += 1
+            item.folds.append(ready)
             if ready < item.ready:
                 item.ready = item.due = ready
                 self.candidates.add(name)
@@ -244,6 +247,8 @@ class Simulation:
                 self.start_items(now)
             self.dirty = False
             self.assign(now)
+        if self.tracing:
+            self.trace_waiting(now)
 
     def start_items(self, now: float) -> None:
         order = sorted(self.candidates, key=lambda n: (self.jobs[n].priority,
@@ -268,7 +273,7 @@ class Simulation:
 
     def start_build(self, job: JobModel, item: Item, now: float) -> None:
         run = Run(job.name, item.due, item.folded, now, next(self.seq), job.expected,
-                  job.max_duration)
+                  job.max_duration, folds=item.folds)
         self.runs.append(run)
         running = self.running[job.name]
         if running and job.concurrency == "skip":
@@ -325,11 +330,15 @@ class Simulation:
         self.dirty = True
 
     def count_waiting(self, cls: str | tuple[int, int], now: float, delta: int) -> None:
-        if not self.tracing:
-            return
-        for kind in self.pool.classes.get(cls) or self.pool.matching(cls):
-            self.waiting_now[kind] += delta
-            self.waiting[kind].set(now, self.waiting_now[kind])
+        if self.tracing:
+            for kind in self.pool.classes.get(cls) or self.pool.matching(cls):
+                self.waiting_now[kind] += delta
+
+    def trace_waiting(self, now: float) -> None:
+        """Requests still waiting once the instant is settled (served ones never waited)."""
+        for kind, count in enumerate(self.waiting_now):
+            if count != self.waiting[kind].current:
+                self.waiting[kind].set(now, count)
 
     def assign(self, now: float) -> None:
         pool = self.pool
@@ -468,7 +477,7 @@ def simulate(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
     for name, item in sorted(simulation.items.items()):  # queued behind a run that never ends
         job = simulation.jobs[name]
         simulation.runs.append(Run(name, item.due, item.folded, item.ready, -1, job.expected,
-                                   job.max_duration, outcome="stuck"))
+                                   job.max_duration, outcome="stuck", folds=item.folds))
     for cls, queue in simulation.classes.items():  # requests no agent ever took
         for _, piece in queue:
             if not piece.done:
