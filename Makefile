@@ -42,11 +42,12 @@ $(VENV)/.installed: $(VENV)/.runtime
 	touch $@
 
 # Groovy 2.4 (the version Jenkins runs), what the real Job DSL engine in
-# ../shared/jobdsl needs beside it, and the reference statsd daemon.
-# Each package with the command that shows it is there; the two libraries by dpkg.
+# ../shared/jobdsl needs beside it, headless Chromium (and a font) for the forecast page
+# tests, and the reference statsd daemon.
+# Each package with the command that shows it is there; the libraries by dpkg.
 # npm: any npm on PATH will do (NodeSource's nodejs brings its own).
-DEBIAN_COMMANDS := groovy=groovy java=openjdk-17-jre-headless openssl=openssl npm=npm
-DEBIAN_PACKAGES := libxstream-java libaccess-modifier-checker-java
+DEBIAN_COMMANDS := groovy=groovy java=openjdk-17-jre-headless openssl=openssl npm=npm chromium=chromium
+DEBIAN_PACKAGES := libxstream-java libaccess-modifier-checker-java fonts-dejavu-core
 system-deps: $(DEPS)/.debian $(DEPS)/node_modules/statsd/stats.js
 
 $(DEPS)/.debian: Makefile
@@ -66,6 +67,7 @@ demo: $(VENV)/.runtime
 	@$(BIN)/jobsmith validate examples/jobs
 	@echo; echo "== 2. their next runs, with every H resolved as Jenkins resolves it"
 	@$(BIN)/jobsmith schedule examples/jobs --hours 6
+	@mkdir -p build && $(BIN)/jobsmith schedule examples/jobs --agents 'linux db=1' --agents 'linux web=3' --agents 'linux highmem=1:2' --agents 'linux reports=1' --format html -o build/forecast.html 2>/dev/null && echo "   the forecast page (queue waits, folded runs, agents needed): build/forecast.html"
 	@echo; echo "== 3. try a job here, exactly as its generated pipeline would run it"
 	@$(BIN)/jobsmith try disk-space --specs examples/jobs -p MIN_FREE_MB=1
 	@echo; echo "== 4. generate the Job DSL and pipelines the seed job applies"

@@ -57,9 +57,9 @@ def test_durations_from_jenkins_history(fake: FakeJenkins, tmp_path: Path) -> No
     # median of the last successful builds; failures and running builds do not count.
     fake.state.create("", "data", FOLDER)
     fake.state.create("data", "etl", pipeline_xml())
-    for result, ms in (("SUCCESS", 1_000_000), ("FAILURE", 5_000), ("SUCCESS", 1_200_000),
-                       ("SUCCESS", 1_400_000), (None, 0)):
-        fake.state.add_build("data/etl", result, duration_ms=ms)
+    for outcome, ms in (("SUCCESS", 1_000_000), ("FAILURE", 5_000), ("SUCCESS", 1_200_000),
+                        ("SUCCESS", 1_400_000), (None, 0)):
+        fake.state.add_build("data/etl", outcome, duration_ms=ms)
     env = {"JOBSMITH_JENKINS_URL": fake.url, "JOBSMITH_JENKINS_USER": "admin",
            "JOBSMITH_JENKINS_TOKEN": fake.token()}
     result = CliRunner().invoke(cli, [
