@@ -11,10 +11,11 @@ from jobsmith.cron.plan import HERD_THRESHOLD, SchedulePlan
 from jobsmith.durations import format_duration
 from jobsmith.forecast.match import matches
 from jobsmith.forecast.model import AgentKind, Branch, JobModel
-from jobsmith.forecast.simulate import Outcome, Run, simulate
+from jobsmith.forecast.records import Outcome, Run
+from jobsmith.forecast.simulate import fits_within
 
 DEFAULT_MAX_WAIT = 300.0
-ADVICE_CAP = 100_000  # agents: beyond this the advice is "none found"
+ADVICE_GROWTH = 8  # the advice looks up to 8 times the given count (at least 64 agents)
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class LabelFigures:
     kind: AgentKind
     peak_busy: int
     wait_p95_s: float
-    advice: int | None  # agents; None when none up to ADVICE_CAP avoids the wait
+    advice: int | None  # agents; None when no count up to advice_cap() avoids the wait
     runs: int  # runs that used this kind of agent
 
 
@@ -66,33 +67,40 @@ def worst_wait(outcome: Outcome, kind: int) -> float:
     return max((run.waits.get(kind, 0.0) for run in outcome.runs), default=0.0)
 
 
+def advice_cap(count: int) -> int:
+    return max(count * ADVICE_GROWTH, 64)
+
+
 def advise(jobs: list[JobModel], kinds: list[AgentKind], index: int, max_wait: float,
            window_end: int, origin: int, given: Outcome) -> int | None:
     """The smallest count of kind `index` (the others as given) at which no run waits
-    longer than `max_wait` for such an agent, by bisection over re-simulations."""
+    longer than `max_wait` for such an agent: bisection over re-simulations of the jobs
+    that can matter (those using the kind and all they share a lock, throttle or `after`
+    with), each stopping at the first run that waits too long."""
     kind = kinds[index]
     if kind.count < 0:  # unlimited: what was needed at the peak
         return math.ceil(given.peak[index] / kind.executors)
-    relevant = [job for job in jobs if any(index in _kinds_of(b, kinds) for step in job.steps
+    linked = _linked_kinds(jobs, kinds, index)
+    relevant = [job for job in jobs if any(linked & _kinds_of(b, kinds) for step in job.steps
                                            for b in step)]
+    if not relevant:
+        return 0
+    closure = _closure(relevant, jobs)
 
     def fits(count: int) -> bool:
         if count == kind.count:
             return worst_wait(given, index) <= max_wait
         trial = [dataclasses.replace(k, count=count) if i == index else k
                  for i, k in enumerate(kinds)]
-        return worst_wait(simulate(_closure(relevant, jobs), trial, window_end, origin,
-                                   trace=False), index) <= max_wait
+        return fits_within(closure, trial, window_end, origin, index, max_wait)
 
-    if not relevant:
-        return 0
-    low, high = 0, kind.count
+    low, high, cap = 0, kind.count, advice_cap(kind.count)
     if not fits(high):
-        low, high = high + 1, max(high * 2, 1)
+        low, high = high + 1, min(max(high * 2, 1), cap)
         while not fits(high):
-            if high >= ADVICE_CAP:
+            if high >= cap:  # an `on_each` stage, say, asks for more as agents are added
                 return None
-            low, high = high + 1, min(high * 2, ADVICE_CAP)
+            low, high = high + 1, min(high * 2, cap)
     while low < high:
         middle = (low + high) // 2
         if fits(middle):
@@ -100,6 +108,22 @@ def advise(jobs: list[JobModel], kinds: list[AgentKind], index: int, max_wait: f
         else:
             low = middle + 1
     return high
+
+
+def _linked_kinds(jobs: list[JobModel], kinds: list[AgentKind], index: int) -> set[int]:
+    """The kinds whose load can move to or from `index`: linked by a stage that can run
+    on both, transitively."""
+    groups = {frozenset(_kinds_of(b, kinds)) for job in jobs for step in job.steps
+              for b in step}
+    linked = {index}
+    grown = True
+    while grown:
+        grown = False
+        for group in groups:
+            if group & linked and not group <= linked:
+                linked |= group
+                grown = True
+    return linked
 
 
 def _kinds_of(branch: Branch, kinds: list[AgentKind]) -> set[int]:

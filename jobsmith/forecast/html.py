@@ -17,8 +17,8 @@ from typing import Any
 
 from jobsmith.durations import format_duration
 from jobsmith.forecast.analysis import Forecast
+from jobsmith.forecast.records import Run
 from jobsmith.forecast.report import instant
-from jobsmith.forecast.simulate import Run
 
 MAX_POINTS = 2000  # load samples per kind of agent
 OPEN_FOLDERS_UP_TO = 200  # jobs; above this folders start collapsed

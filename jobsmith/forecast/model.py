@@ -9,8 +9,8 @@ each matching agent (`nodesByLabel`), and `agent any` takes any agent.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,7 +78,7 @@ class JobModel:
     downstream: tuple[str, ...] = ()
     max_duration: float | None = None
 
-    @property
+    @functools.cached_property
     def expected(self) -> float:
         """Seconds a run takes without waiting: the longest branch of each step."""
         return sum(max(branch.seconds for branch in step) for step in self.steps)
@@ -173,9 +173,3 @@ def _reachable(live: dict[str, JobSpec], downstream: dict[str, list[str]]) -> se
                 found.add(child)
                 work.append(child)
     return found
-
-
-def kinds_for(expressions: Iterable[str | None]) -> list[AgentKind]:
-    """Without `--agents`: one unlimited kind per label expression in use."""
-    return [AgentKind(expr or "any", frozenset(), -1) for expr in sorted(
-        set(expressions), key=lambda e: (e is not None, e or ""))]

@@ -11,7 +11,7 @@ from typing import Any
 
 from jobsmith.durations import format_duration
 from jobsmith.forecast.analysis import Forecast, LabelFigures
-from jobsmith.forecast.simulate import Run
+from jobsmith.forecast.records import Run
 
 SHOWN_STARTS = 2
 

@@ -30,88 +30,22 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from dataclasses import dataclass, field
 
 from jobsmith.forecast.agents import ANY, Pool, Trace
 from jobsmith.forecast.model import AgentKind, Branch, JobModel
+from jobsmith.forecast.records import Item, Outcome, Piece, Run
 
 QUIET_PERIOD = 5  # seconds: Jenkins' default global quiet period
 
 
-@dataclass(eq=False, slots=True)
-class Run:
-    """One build: from the queue item that became it to its end."""
-
-    job: str
-    due: float
-    folded: int
-    created: float
-    seq: int
-    expected: float
-    max_duration: float | None = None
-    start: float | None = None
-    end: float | None = None
-    outcome: str = "ran"  # ran, skipped, replaced, failed, stuck
-    step: int = -1
-    left: int = 0
-    pieces: list[Piece] = field(default_factory=list)
-    waits: dict[int, float] = field(default_factory=dict)  # kind -> seconds waited
-    folds: list[float] = field(default_factory=list)
-
-    @property
-    def wait_s(self) -> float | None:
-        """Time lost to waiting: queue, lock and agents (end - due - expected)."""
-        if self.end is None:
-            return None
-        if self.outcome != "ran":
-            return max((self.start if self.start is not None else self.end) - self.due, 0.0)
-        return max(self.end - self.due - self.expected, 0.0)
-
-    @property
-    def late(self) -> bool:
-        return (self.max_duration is not None and self.end is not None
-                and self.end > self.due + self.max_duration)
-
-
-@dataclass(eq=False, slots=True)
-class Piece:
-    """A node request of one branch (one per agent for `on_each`)."""
-
-    run: Run
-    branch: Branch
-    key: tuple[int, float, int, int, int]
-    cls: str | tuple[int, int]
-    entered: float
-    kind: int = -1
-    agent: int = -1
-    done: bool = False
-
-
-@dataclass(slots=True)
-class Item:
-    due: float
-    entered: float
-    ready: float
-    folded: int = 0
-    folds: list[float] = field(default_factory=list)  # when each folded cause came
-
-
-@dataclass
-class Outcome:
-    runs: list[Run]
-    kinds: list[AgentKind]
-    busy: list[list[int]]  # per kind, per minute from `origin`: most executors busy
-    waiting: list[list[int]]  # per kind, per minute: most requests waiting
-    peak: list[int]
-    origin: int  # epoch seconds of minute 0
-    stuck: dict[str, str]  # job -> label that no agent carries
-    demand: list[dict[int, int]]
-    delayed: list[dict[int, int]]
+class WaitedTooLong(Exception):
+    """A run waited longer than the advice allows for the watched kind of agent."""
 
 
 class Simulation:
     def __init__(self, jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
-                 origin: int, trace: bool = True) -> None:
+                 origin: int, trace: bool = True, watch: int = -1,
+                 max_wait: float = 0.0) -> None:
         self.jobs = {job.name: job for job in jobs}
         self.rank = {name: i for i, name in enumerate(sorted(self.jobs))}
         self.pool = Pool(kinds)
@@ -137,6 +71,7 @@ class Simulation:
         self.peak = [0] * len(kinds)
         self.origin = origin
         self.stuck: dict[str, str] = {}
+        self.watch, self.max_wait = watch, max_wait  # see `fits_within`
         # per kind: minute (from origin) -> requests that entered then / of them waited
         self.demand: list[dict[int, int]] = [{} for _ in kinds]
         self.delayed: list[dict[int, int]] = [{} for _ in kinds]
@@ -217,8 +152,18 @@ class Simulation:
         if run.step == len(job.steps):
             self.finish(run, now)
             return
+        step = job.steps[run.step]
+        if len(step) == 1 and step[0].on_each is None:  # the common case, kept short
+            branch = step[0]
+            cls = branch.label or ANY
+            run.left = 1
+            piece = Piece(run, branch, (job.priority, now, run.seq, 0, 0), cls, now)
+            run.pieces.append(piece)
+            self.request(piece, cls, now)
+            self.dirty = True
+            return
         pieces: list[tuple[Branch, int, str | tuple[int, int], int]] = []
-        for index, branch in enumerate(job.steps[run.step]):
+        for index, branch in enumerate(step):
             if branch.on_each is None:
                 pieces.append((branch, index, branch.label or ANY, 0))
                 continue
@@ -231,20 +176,31 @@ class Simulation:
                 self.finish(run, now)
                 return
             for number, (kind, agent) in enumerate(targets):
-                cls = branch.on_each if agent < 0 else (kind, agent)
-                pieces.append((branch, index, cls, number))
+                pinned: str | tuple[int, int] = branch.on_each if agent < 0 else (kind, agent)
+                pieces.append((branch, index, pinned, number))
         run.left = len(pieces)
-        for branch, index, cls, number in pieces:
-            key = (job.priority, now, run.seq, index, number)
-            piece = Piece(run, branch, key, cls, now)
+        for branch, index, where, number in pieces:
+            piece = Piece(run, branch, (job.priority, now, run.seq, index, number), where, now)
             run.pieces.append(piece)
-            if not self.pool.matching(cls):
-                self.stuck.setdefault(run.job, branch.label or "any")
-                run.outcome = "stuck"
-                continue
-            heapq.heappush(self.classes.setdefault(cls, []), (key, piece))
-            self.count_waiting(cls, now, 1)
+            self.request(piece, where, now)
         self.dirty = True
+
+    def request(self, piece: Piece, cls: str | tuple[int, int], now: float) -> None:
+        """Put a node request in the queue, or mark its run stuck when no agent matches."""
+        kinds = self.pool.classes.get(cls) or self.pool.matching(cls)
+        if not kinds:
+            run = piece.run
+            self.stuck.setdefault(run.job, piece.branch.label or "any")
+            run.outcome = "stuck"
+            return
+        queue = self.classes.get(cls)
+        if queue is None:
+            queue = self.classes[cls] = []
+        heapq.heappush(queue, (piece.key, piece))
+        if self.tracing:
+            waiting = self.waiting_now
+            for kind in kinds:
+                waiting[kind] += 1
 
     def count_waiting(self, cls: str | tuple[int, int], now: float, delta: int) -> None:
         if self.tracing:
@@ -265,6 +221,8 @@ class Simulation:
                 heapq.heappop(queue)
             if queue and pool.can_serve(cls):
                 heads.append((queue[0][0], cls))
+        if self.watch >= 0:
+            self.check_heads(now)
         heapq.heapify(heads)
         while heads:
             _, cls = heapq.heappop(heads)
@@ -279,25 +237,34 @@ class Simulation:
             if queue:
                 heapq.heappush(heads, (queue[0][0], cls))
 
+    def check_heads(self, now: float) -> None:
+        """For the advice: stop once a request for the watched kind waited too long."""
+        for cls, queue in self.classes.items():  # only requests no other kind can take
+            if queue and now - queue[0][1].entered > self.max_wait and \
+                    (self.pool.classes.get(cls) or self.pool.matching(cls)) == (self.watch,):
+                raise WaitedTooLong
+
     def begin(self, piece: Piece, taken: tuple[int, int], now: float) -> None:
-        piece.kind, piece.agent = taken
+        kind = piece.kind = taken[0]
+        piece.agent = taken[1]
         run = piece.run
         if run.start is None:
             run.start = now
         waited = now - piece.entered
-        run.waits[piece.kind] = run.waits.get(piece.kind, 0.0) + waited
-        if self.tracing:
-            minute = int(piece.entered - self.origin) // 60
-            counts = self.demand[piece.kind]
-            counts[minute] = counts.get(minute, 0) + 1
-            if waited > 0:
-                self.delayed[piece.kind][minute] = self.delayed[piece.kind].get(minute, 0) + 1
-        self.count_waiting(piece.cls, now, -1)
-        kind = piece.kind
+        waits = run.waits
+        total = waits[kind] = waits.get(kind, 0.0) + waited
+        if kind == self.watch and total > self.max_wait:
+            raise WaitedTooLong
         busy = self.pool.busy[kind]
         if busy > self.peak[kind]:
             self.peak[kind] = busy
         if self.tracing:
+            minute = int(piece.entered - self.origin) // 60
+            counts = self.demand[kind]
+            counts[minute] = counts.get(minute, 0) + 1
+            if waited > 0:
+                self.delayed[kind][minute] = self.delayed[kind].get(minute, 0) + 1
+            self.count_waiting(piece.cls, now, -1)
             self.busy[kind].set(now, busy)
         heapq.heappush(self.events, (now + piece.branch.seconds, next(self.counter), piece))
 
@@ -378,6 +345,27 @@ class Simulation:
             self.maintain(now)
 
 
+def _ticks(simulation: Simulation) -> dict[float, list[str]]:
+    ticks: dict[float, list[str]] = {}
+    for name in sorted(simulation.jobs):
+        for fire in simulation.jobs[name].fires:
+            ticks.setdefault(fire, []).append(name)
+    return ticks
+
+
+def fits_within(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
+                origin: int, kind: int, max_wait: float) -> bool:
+    """Whether no run waits longer than `max_wait` for an agent of `kinds[kind]`; stops
+    at the first one that does (the advice's probe)."""
+    simulation = Simulation(jobs, kinds, window_end, origin, False, kind, max_wait)
+    try:
+        simulation.run(_ticks(simulation))
+    except WaitedTooLong:
+        return False
+    return not any(not piece.done and kind in simulation.pool.matching(cls)
+                   for cls, queue in simulation.classes.items() for _, piece in queue)
+
+
 def simulate(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
              origin: int, trace: bool = True) -> Outcome:
     """Run the queue until every run created in the window has ended (or cannot)."""
@@ -386,11 +374,7 @@ def simulate(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
         kinds = [AgentKind(label or "any", frozenset(), -1) for label in
                  sorted(labels, key=lambda e: (e is not None, e or ""))]
     simulation = Simulation(jobs, kinds, window_end, origin, trace)
-    ticks: dict[float, list[str]] = {}
-    for name in sorted(simulation.jobs):
-        for fire in simulation.jobs[name].fires:
-            ticks.setdefault(fire, []).append(name)
-    simulation.run(ticks)
+    simulation.run(_ticks(simulation))
     for name, item in sorted(simulation.items.items()):  # queued behind a run that never ends
         job = simulation.jobs[name]
         simulation.runs.append(Run(name, item.due, item.folded, item.ready, -1, job.expected,

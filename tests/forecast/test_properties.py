@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobsmith.forecast.analysis import advice_cap, advise, worst_wait
 from jobsmith.forecast.model import AgentKind, Branch, JobModel
-from jobsmith.forecast.simulate import simulate
+from jobsmith.forecast.simulate import fits_within, simulate
 from tests.forecast.reference import reference_simulation, step_for
 
 T0 = 1_800_000_000 - 1_800_000_000 % 3600
@@ -74,3 +77,26 @@ def test_the_reference_sees_a_fold() -> None:
     assert [(run[1], run[2], run[4]) for run in runs] == [
         (T0, T0, 0), (T0 + 900, T0 + 1200, 0), (T0 + 1800, T0 + 2400, 0),
         (T0 + 2700, T0 + 3600, 1)]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trees(), st.sampled_from([0.0, 300.0, 1800.0]))
+def test_the_advice_probe_stops_early_but_agrees(tree: tuple[list[JobModel], list[AgentKind]],
+                                                 max_wait: float) -> None:
+    jobs, kinds = tree
+    outcome = simulate(jobs, kinds, T0 + WINDOW, T0, trace=False)
+    for index in range(len(kinds)):
+        agrees = worst_wait(outcome, index) <= max_wait
+        assert fits_within(jobs, kinds, T0 + WINDOW, T0, index, max_wait) == agrees
+        advice = advise(jobs, kinds, index, max_wait, T0 + WINDOW, T0, outcome)
+
+        def fits(count: int, index: int = index) -> bool:
+            trial = [dataclasses.replace(k, count=count) if i == index else k
+                     for i, k in enumerate(kinds)]
+            return worst_wait(simulate(jobs, trial, T0 + WINDOW, T0, trace=False),
+                              index) <= max_wait
+
+        if advice is None:
+            assert not fits(advice_cap(kinds[index].count))
+        else:
+            assert fits(advice) and (advice == 0 or not fits(advice - 1))

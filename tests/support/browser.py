@@ -56,7 +56,8 @@ def read_png(path: Path) -> list[list[tuple[int, int, int]]]:
     rows: list[list[tuple[int, int, int]]] = []
     previous = bytearray(stride)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        at = y * (stride + 1)
+        kind, line = raw[at], bytearray(raw[at + 1:at + 1 + stride])
         for i in range(stride):
             left = line[i - size] if i >= size else 0
             up = previous[i]
