@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
-MODULES = ("bench.generate", "bench.seed", "bench.schedule", "bench.wrapper", "bench.faults")
+MODULES = ("bench.generate", "bench.seed", "bench.schedule", "bench.forecast", "bench.wrapper",
+           "bench.faults")
 
 
 def main() -> int:

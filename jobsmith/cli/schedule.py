@@ -55,6 +55,8 @@ def _max_wait(ctx: click.Context, param: click.Parameter, value: str) -> float:
 )
 @click.option("--max-wait", default="5m", show_default=True, callback=_max_wait,
               metavar="DURATION", help="The wait the agent advice allows.")
+@click.option("--advice/--no-advice", default=True, show_default=True,
+              help="Find the agents each kind needs (re-runs the simulation per kind).")
 @click.option(
     "--zone", default="UTC", show_default=True, metavar="CONTROLLER_ZONE",
     help="The Jenkins controller's zone, for schedules without a zone.",
@@ -67,8 +69,8 @@ def _max_wait(ctx: click.Context, param: click.Parameter, value: str) -> float:
 @reports_errors
 def schedule(
     spec_root: str, start: str | None, hours: float, output_format: str, agents: list[Any],
-    durations_from: str | None, max_wait: float, zone: str, output: Path | None,
-    **connection: Any,
+    durations_from: str | None, max_wait: float, advice: bool, zone: str,
+    output: Path | None, **connection: Any,
 ) -> None:
     """Forecast what Jenkins does with SPEC_ROOT's schedules: runs, waits, folded ticks,
     late runs and the agents each label needs."""
@@ -80,7 +82,7 @@ def schedule(
     begin = parse_instant(start) if start is not None else datetime.now(UTC)
     durations = _durations(durations_from, list(tree.jobs), connection)
     forecast = forecast_jobs(tree.jobs, begin, hours, agents=agents, durations=durations,
-                             controller_zone=zone, max_wait=max_wait)
+                             controller_zone=zone, max_wait=max_wait, advice=advice)
     disabled = sorted(name for name, job in tree.jobs.items()
                       if job.schedule is not None and job.disabled)
     if output_format == "json":

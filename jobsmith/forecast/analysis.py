@@ -12,7 +12,7 @@ from jobsmith.durations import format_duration
 from jobsmith.forecast.match import matches
 from jobsmith.forecast.model import AgentKind, Branch, JobModel
 from jobsmith.forecast.records import Outcome, Run
-from jobsmith.forecast.simulate import fits_within
+from jobsmith.forecast.simulate import fits_within, simulate
 
 DEFAULT_MAX_WAIT = 300.0
 ADVICE_GROWTH = 8  # the advice looks up to 8 times the given count (at least 64 agents)
@@ -94,13 +94,20 @@ def advise(jobs: list[JobModel], kinds: list[AgentKind], index: int, max_wait: f
                  for i, k in enumerate(kinds)]
         return fits_within(closure, trial, window_end, origin, index, max_wait)
 
-    low, high, cap = 0, kind.count, advice_cap(kind.count)
-    if not fits(high):
-        low, high = high + 1, min(max(high * 2, 1), cap)
-        while not fits(high):
-            if high >= cap:  # an `on_each` stage, say, asks for more as agents are added
-                return None
-            low, high = high + 1, min(high * 2, cap)
+    # With more agents than were ever busy at once in a run with plenty, nobody waits
+    # for one: that run (which also proves the cap enough) bounds the search.
+    cap = advice_cap(kind.count)
+    plenty = simulate(closure, [dataclasses.replace(k, count=cap) if i == index else k
+                                for i, k in enumerate(kinds)], window_end, origin, trace=False)
+    if worst_wait(plenty, index) > max_wait:
+        return None  # an `on_each` stage, say, asks for more as agents are added
+    low, high = 0, min(math.ceil(plenty.peak[index] / kind.executors), cap)
+    if fits(kind.count):
+        high = min(high, kind.count)
+    else:
+        low = kind.count + 1
+    if low > high:  # `on_each` stages grow with the agents: only the cap is proven
+        high = cap
     while low < high:
         middle = (low + high) // 2
         if fits(middle):

@@ -120,3 +120,13 @@ def test_the_examples_table_fits_a_terminal_and_counts_in_words(tmp_path):
     write(tmp_path, "one.yaml", "schedule: 30 2 * * *\ncommand: ./x\n")
     one = run(str(tmp_path), "--from", "2026-03-28T00:00:00Z", "--hours", "6")
     assert "1 scheduled job, 1 run from 2026-03-28 00:00 to 2026-03-28 06:00 UTC" in one.stdout
+
+
+def test_no_advice_keeps_the_rest(tmp_path):
+    root = tree(tmp_path / "specs", herd=3)
+    args = [str(root), "--from", "2026-03-28T00:00:00Z", "--hours", "6", "--format", "json",
+            "--agents", "linux=2"]
+    with_advice = json.loads(run(*args).stdout)
+    without = json.loads(run(*args, "--no-advice").stdout)
+    assert [label["advice"] for label in without["labels"]] == [None]
+    assert without["runs"] == with_advice["runs"]
