@@ -33,16 +33,17 @@ def forecast_jobs(
     """Simulate the Jenkins queue for `hours` from `start` (see docs/forecast.md)."""
     end = start + timedelta(hours=hours)
     durations = durations or Durations()
-    models = build_models(jobs, start, end, durations, controller_zone)
-    first = math.ceil(to_minute(start)) * 60
-    last = math.ceil(to_minute(end)) * 60
-    kinds = list(agents or [])
-    outcome = simulate(models, kinds, last, first)
     plan = plan_schedule(
         [(name, job.schedule) for name, job in jobs.items()
          if job.schedule is not None and not job.disabled],
         start, end, controller_zone,
     )
+    planned = {job.full_name: job.runs for job in plan.jobs}
+    models = build_models(jobs, start, end, durations, controller_zone, planned)
+    first = math.ceil(to_minute(start)) * 60
+    last = math.ceil(to_minute(end)) * 60
+    kinds = list(agents or [])
+    outcome = simulate(models, kinds, last, first)
     labels = label_figures(models, outcome, max_wait, last, first, advice=advice)
     warnings = warnings_for(models, outcome, plan)
     return Forecast(first, last, controller_zone, models, outcome, labels, warnings, plan,

@@ -134,9 +134,11 @@ def build_models(
     end: datetime,
     durations: Durations,
     controller_zone: str = "UTC",
+    planned: dict[str, tuple[int, ...]] | None = None,
 ) -> list[JobModel]:
     """Every job Jenkins would run in `[start, end)` unasked: scheduled ones and those
-    started by `after`; disabled jobs never run (nor start their downstream jobs)."""
+    started by `after`; disabled jobs never run (nor start their downstream jobs).
+    `planned`: the fire minutes when already known (`SchedulePlan`), by full name."""
     live = {name: job for name, job in jobs.items() if not job.disabled}
     downstream: dict[str, list[str]] = {}
     for name, job in sorted(live.items()):
@@ -153,7 +155,9 @@ def build_models(
     for name in sorted(reached):
         job = live[name]
         fires: tuple[int, ...] = ()
-        if job.schedule is not None:
+        if planned is not None and name in planned:
+            fires = tuple(m * 60 for m in planned[name])
+        elif job.schedule is not None:
             resolved = job.schedule.resolve(name)
             fires = tuple(m * 60 for m in fire_list(resolved, first, last, controller_zone))
         models.append(JobModel(

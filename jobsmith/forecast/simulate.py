@@ -47,7 +47,10 @@ class Simulation:
                  origin: int, trace: bool = True, watch: int = -1,
                  max_wait: float = 0.0) -> None:
         self.jobs = {job.name: job for job in jobs}
-        self.rank = {name: i for i, name in enumerate(sorted(self.jobs))}
+        # PrioritySorter's order of queue items: priority, time in queue, then (for the
+        # same instant) the order in which Jenkins' timer thread meets the jobs
+        self.rank = {name: (self.jobs[name].priority, i)
+                     for i, name in enumerate(sorted(self.jobs))}
         self.pool = Pool(kinds)
         self.window_end = window_end
         self.items: dict[str, Item] = {}
@@ -103,9 +106,13 @@ class Simulation:
             self.trace_waiting(now)
 
     def start_items(self, now: float) -> None:
-        order = sorted(self.candidates, key=lambda n: (self.jobs[n].priority,
-                                                       self.items[n].entered, self.rank[n])
-                       if n in self.items else (0, 0.0, 0))
+        items, rank = self.items, self.rank
+        if len(self.candidates) == 1:
+            order = list(self.candidates)
+        else:
+            order = sorted(self.candidates, key=lambda n: (rank[n][0], items[n].entered,
+                                                           rank[n][1]) if n in items
+                           else (0, 0.0, 0))
         self.candidates.clear()
         for name in order:
             item = self.items.get(name)
