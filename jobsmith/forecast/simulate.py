@@ -248,8 +248,9 @@ class Simulation:
         """For the advice: stop once a request for the watched kind waited too long."""
         for cls, queue in self.classes.items():  # only requests no other kind can take
             if queue and now - queue[0][1].entered > self.max_wait and \
-                    (self.pool.classes.get(cls) or self.pool.matching(cls)) == (self.watch,):
-                raise WaitedTooLong
+                    (self.pool.classes.get(cls) or self.pool.matching(cls)) == (self.watch,) \
+                    and self.jobs[queue[0][1].run.job].concurrency != "replace":
+                raise WaitedTooLong  # (a `replace` run may yet be aborted before it waits)
 
     def begin(self, piece: Piece, taken: tuple[int, int], now: float) -> None:
         kind = piece.kind = taken[0]
@@ -271,7 +272,9 @@ class Simulation:
             counts[minute] = counts.get(minute, 0) + 1
             if waited > 0:
                 self.delayed[kind][minute] = self.delayed[kind].get(minute, 0) + 1
-            self.count_waiting(piece.cls, now, -1)
+            waiting = self.waiting_now
+            for other in self.pool.classes[piece.cls]:
+                waiting[other] -= 1
             self.busy[kind].set(now, busy)
         heapq.heappush(self.events, (now + piece.branch.seconds, next(self.counter), piece))
 
@@ -280,7 +283,12 @@ class Simulation:
         if piece.done:
             return
         piece.done = True
-        self.release(piece, now)
+        kind = piece.kind
+        pool = self.pool
+        pool.give_back(kind, piece.agent)
+        if self.tracing:
+            self.busy[kind].set(now, pool.busy[kind])
+        self.dirty = True
         run = piece.run
         run.left -= 1
         if run.left == 0 and run.outcome == "ran":
