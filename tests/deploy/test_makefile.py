@@ -61,9 +61,11 @@ def test_make_test_installs_groovy_java_openssl_and_npm_when_missing(tmp_path: P
     prefix = "env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
     assert install.startswith(prefix)
     packages = install[len(prefix):].split()
-    assert packages[:4] == ["groovy", "openjdk-17-jre-headless", "openssl", "npm"]
-    # The Job DSL engine's libraries, by dpkg, when this machine lacks them too.
-    assert set(packages[4:]) <= {"libxstream-java", "libaccess-modifier-checker-java"}
+    assert packages[:5] == ["groovy", "openjdk-17-jre-headless", "openssl", "npm", "chromium"]
+    # The Job DSL engine's libraries and the page tests' font, by dpkg, when this machine
+    # lacks them too.
+    assert set(packages[5:]) <= {"libxstream-java", "libaccess-modifier-checker-java",
+                                 "fonts-dejavu-core"}
 
 
 def test_nothing_is_installed_when_nothing_is_missing(tmp_path: Path) -> None:
