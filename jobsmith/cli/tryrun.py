@@ -25,8 +25,13 @@ from jobsmith.cli.common import reports_errors
 def try_(job: str, params: tuple[str, ...], stage: str | None, specs: Path,
          send_alerts: bool, send_metrics: bool, keep_workspace: bool) -> None:
     """Run JOB's steps on this machine exactly as its generated pipeline would."""
+    import signal
+
     from jobsmith.tryrun import TryOptions, try_job
 
+    # Ctrl-C is this try's "Abort" button even when it was started with SIGINT ignored
+    # (a shell's background job, nohup): Python then installs no handler of its own.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     result = try_job(TryOptions(job=job, specs=specs, params=params, stage=stage,
                                 send_alerts=send_alerts, send_metrics=send_metrics,
                                 keep_workspace=keep_workspace),
