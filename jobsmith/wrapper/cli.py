@@ -42,12 +42,17 @@ def main(argv: list[str], *, restore_signals: bool = False) -> int:
     """
     global _channels
     _channels = Channels(closed_at_start=tuple(fill_closed_standard_fds()))
-    from jobsmith.wrapper.signals import SignalWatch
+    from jobsmith.wrapper.signals import SignalWatch, StopRequested
 
     # First thing: from here on a stop signal is obeyed, and never shows a traceback.
     watch = SignalWatch(raise_on_stop=True)
     try:
-        return _main(argv, watch)
+        try:
+            return _main(argv, watch)
+        except StopRequested as stop:  # arrived before _main's own `try` was entered
+            watch.block()
+            _say(f"jobsmith run: stopped by signal {stop.signum} before the command started")
+            return 128 + stop.signum
     finally:
         if restore_signals:
             watch.close()
