@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.seed.conftest import client, fake  # noqa: F401  (the fake Jenkins, for health)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -7,7 +7,6 @@ archiveArtifacts 'out/**'), the installed ones from `pluginManager/api/json`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,23 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from jobsmith.cli.app import cli
-from jobsmith.seed.connection import JenkinsClient, JenkinsSettings
+from jobsmith.seed.connection import JenkinsClient
 from jobsmith.seed.health import CRITICAL, OK, HealthOptions, check_health
 from tests.seed.conftest import pipeline_xml
 from tests.seed.fake_jenkins import FakeJenkins
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeJenkins]:
-    with FakeJenkins().serve() as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake: FakeJenkins) -> JenkinsClient:
-    return JenkinsClient(JenkinsSettings(fake.url, "admin", fake.token()), sleep=fake.tick)
 
 
 @pytest.fixture(scope="module")

@@ -29,27 +29,37 @@ def require_groovy() -> None:
         pytest.fail("groovy is not installed: run `make test` (it installs Debian's groovy)")
 
 
-def compile_files(paths: list[Path]) -> dict[str, str | None]:
-    """path -> None when it compiles, else the compiler's message."""
+def run_over_files(script: str, paths: list[Path]) -> tuple[dict[str, tuple[str, str]], str]:
+    """Run one of our Groovy scripts over many files in one JVM.
+
+    The script prints `STATUS<TAB>path[<TAB>payload]` per file; returns path ->
+    (STATUS, payload) for the OK and FAIL lines, and the JVM's stderr."""
     require_groovy()
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
         listing.write("\n".join(str(p) for p in paths))
     try:
         result = subprocess.run(
-            ["groovy", str(HERE / "groovy_check.groovy"), f"@{listing.name}"],
+            ["groovy", str(HERE / script), f"@{listing.name}"],
             capture_output=True, text=True, env=_env(), timeout=600,
         )
     finally:
         os.unlink(listing.name)
-    outcome: dict[str, str | None] = {}
+    reports: dict[str, tuple[str, str]] = {}
     for line in result.stdout.splitlines():
         status, _, rest = line.partition("\t")
-        path, _, message = rest.partition("\t")
+        path, _, payload = rest.partition("\t")
         if status in ("OK", "FAIL"):
-            outcome[path] = None if status == "OK" else message
-    missing = [str(p) for p in paths if str(p) not in outcome]
+            reports[path] = (status, payload)
+    missing = [str(p) for p in paths if str(p) not in reports]
     assert not missing, f"groovy did not report on {missing[:3]}: {result.stderr[-2000:]}"
-    return outcome
+    return reports, result.stderr
+
+
+def compile_files(paths: list[Path]) -> dict[str, str | None]:
+    """path -> None when it compiles, else the compiler's message."""
+    reports, _ = run_over_files("groovy_check.groovy", paths)
+    return {path: None if status == "OK" else message
+            for path, (status, message) in reports.items()}
 
 
 def evaluate_literals(expressions: list[str]) -> list[str]:

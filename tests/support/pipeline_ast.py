@@ -9,44 +9,24 @@ the chain of calls and statements around it, so a test can say "every `sh` sits 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support.groovy import HERE, _env, require_groovy
+from tests.support.groovy import run_over_files
 
 Node = dict[str, Any]
 
 
 def parse_files(paths: list[Path]) -> dict[Path, Node]:
     """path -> its tree; fails the test when Groovy cannot parse one."""
-    require_groovy()
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-        listing.write("\n".join(str(p) for p in paths))
-    try:
-        result = subprocess.run(
-            ["groovy", str(HERE / "groovy_ast.groovy"), f"@{listing.name}"],
-            capture_output=True, text=True, env=_env(), timeout=600,
-        )
-    finally:
-        os.unlink(listing.name)
-    trees: dict[Path, Node] = {}
-    failures: dict[str, str] = {}
-    for line in result.stdout.splitlines():
-        status, _, rest = line.partition("\t")
-        path, _, payload = rest.partition("\t")
-        if status == "OK":
-            trees[Path(path)] = json.loads(payload)
-        elif status == "FAIL":
-            failures[path] = payload
+    reports, _ = run_over_files("groovy_ast.groovy", paths)
+    failures = {path: payload for path, (status, payload) in reports.items()
+                if status == "FAIL"}
     assert not failures, failures
-    missing = [p for p in paths if Path(p) not in trees]
-    assert not missing, f"groovy did not report on {missing[:3]}: {result.stderr[-2000:]}"
-    return trees
+    return {Path(path): json.loads(payload) for path, (_, payload) in reports.items()}
 
 
 def parse_text(text: str) -> Node:
