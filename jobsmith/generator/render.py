@@ -19,7 +19,13 @@ import jinja2
 from jobsmith import __version__
 from jobsmith.generator.groovy import GroovyCode, groovy_list, groovy_string
 from jobsmith.generator.properties import job_properties
-from jobsmith.generator.steps import counting_stage, generated_names, stage_views
+from jobsmith.generator.steps import (
+    counting_stage,
+    finish_command,
+    finish_label,
+    generated_names,
+    stage_views,
+)
 from jobsmith.generator.ttl import expectation
 from jobsmith.spec.model import JobSpec, Parameter
 
@@ -122,7 +128,8 @@ def render_job(job: JobSpec) -> RenderedJob:
     version = GroovyCode(__version__)
     skip = f"jobsmith: not running {job.full_name}: the previous build is still running"
     pipeline = env.get_template("pipeline.groovy.j2").render(
-        job=job, stages=stage_views(job, ttl), version=version, skip_message=skip,
+        job=job, stages=stage_views(job), version=version, skip_message=skip,
+        finish_script=finish_command(job, ttl), finish_label=finish_label(job),
         names=generated_names(job), fan_out=any(s.on_each for s in job.all_stages),
         folded=counting_stage(job) is not None,
     )

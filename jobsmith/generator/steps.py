@@ -18,6 +18,7 @@ from jobsmith.generator.groovy import GroovyCode, groovy_string
 from jobsmith.spec.model import Credential, JobSpec, ParallelGroup, RetryPolicy, Stage
 from jobsmith.spec.stages import GENERATED_STAGE_PREFIX, Checkout
 from jobsmith.wrapper.jobenv import EMPTY_ENV, FOLDED
+from jobsmith.wrapper.metrics import metric_job
 
 # The wrapper's default --kill-after: part of the worst case of one attempt.
 KILL_AFTER = 10.0
@@ -38,6 +39,7 @@ class StageView:
     unstash: tuple[str, ...] = ()  # earlier stages' outputs, unstashed before the step
     stash: Stash | None = None  # this stage's outputs, stashed after the step
     count_folded: bool = False  # the stage that counts folded triggers for the build
+    record: str = ""  # where the step's `--record` goes, in the workspace
     kind: str = "stage"
 
     @property
@@ -73,10 +75,21 @@ class GroupView:
     kind: str = "group"
 
 
-def wrapper_command(job: JobSpec, stage: Stage, ttl: float | None) -> list[str]:
-    """The `jobsmith run` command line for one stage. `--requires` names this release:
-    an agent with an older wrapper fails the step at once (exit 125) and says so."""
-    args = ["jobsmith", "run", "--job", job.full_name]
+RECORD_DIR = ".jobsmith"
+
+
+def record_path(stage: Stage) -> str:
+    """The stage's `--record` file, relative to its workspace."""
+    return f"{RECORD_DIR}/{metric_job(stage.name).replace('.', '_')}.json"
+
+
+def wrapper_command(job: JobSpec, stage: Stage) -> list[str]:
+    """The `jobsmith run` command line for one stage: a part of the build (`--stage`),
+    which sends stage metrics only; the build's finish step sends the Sensu result.
+    `--requires` names this release: an agent with an older wrapper fails the step at
+    once (exit 125) and says so."""
+    args = ["jobsmith", "run", "--job", job.full_name, "--stage", stage.name,
+            "--record", record_path(stage)]
     timeout = stage.timeout if stage.timeout is not None else job.timeout
     if timeout is not None:
         args += ["--timeout", format_duration(timeout)]
@@ -86,12 +99,6 @@ def wrapper_command(job: JobSpec, stage: Stage, ttl: float | None) -> list[str]:
                  "--max-backoff", format_duration(retries.max_backoff)]
         if retries.on_exit_codes:
             args += ["--retry-on", ",".join(str(code) for code in retries.on_exit_codes)]
-    if job.alerts.max_duration is not None:
-        args += ["--max-duration", format_duration(job.alerts.max_duration)]
-    if ttl is not None:
-        args += ["--ttl", format_duration(ttl)]
-    if job.alerts.handlers:
-        args += ["--alert-handlers", ",".join(job.alerts.handlers)]
     if stage.artifact is not None:
         args += ["--artifact", stage.artifact.url, "--sha256", stage.artifact.sha256]
     args += ["--requires", __version__]
@@ -181,7 +188,32 @@ def group_title(group: ParallelGroup) -> str:
     return f"{GENERATED_STAGE_PREFIX} parallel " + ", ".join(s.name for s in group.parallel)
 
 
-def _stage_view(job: JobSpec, stage: Stage, ttl: float | None, unstash: tuple[str, ...],
+def finish_command(job: JobSpec, ttl: float | None) -> str:
+    """The build's finish step (`post { always }`): the one Sensu result of the build.
+    The `$JOBSMITH_*` values come from the pipeline (currentBuild), expanded by `sh`."""
+    args = ["jobsmith", "run", "--job", job.full_name]
+    if ttl is not None:
+        args += ["--ttl", format_duration(ttl)]
+    if job.alerts.max_duration is not None:
+        args += ["--max-duration", format_duration(job.alerts.max_duration)]
+    if job.alerts.handlers:
+        args += ["--alert-handlers", ",".join(job.alerts.handlers)]
+    args += ["--requires", __version__]
+    dynamic = ('--finish "$JOBSMITH_BUILD_RESULT" --build-started "$JOBSMITH_BUILD_STARTED"'
+               ' --build-number "$BUILD_NUMBER" --previous-result "$JOBSMITH_PREVIOUS_RESULT"')
+    return f"{shlex.join(args)} {dynamic}"
+
+
+def finish_label(job: JobSpec) -> str | None:
+    """Where the finish step runs: the job's agent, else its first step's; None: any."""
+    for item in job.steps:
+        stage = item.parallel[0] if isinstance(item, ParallelGroup) else item
+        label = job.agent or stage.agent or stage.on_each
+        return jenkins_label(label) if label else None
+    return jenkins_label(job.agent) if job.agent else None
+
+
+def _stage_view(job: JobSpec, stage: Stage, unstash: tuple[str, ...],
                 counting: Stage | None) -> StageView:
     env = environment(job, stage)
     agent = None if stage.on_each else stage.agent or job.agent
@@ -192,11 +224,12 @@ def _stage_view(job: JobSpec, stage: Stage, ttl: float | None, unstash: tuple[st
         env=[f"{key}={value}" for key, value in sorted(env.items())],
         credentials=job.credentials,
         checkout=job.checkout,
-        script=shlex.join(wrapper_command(job, stage, ttl)),
+        script=shlex.join(wrapper_command(job, stage)),
         step_timeout=stage_bound(job, stage),
         unstash=unstash,
         stash=stash_of(stage),
         count_folded=counting is not None and stage.name == counting.name,
+        record=record_path(stage),
     )
 
 
@@ -206,7 +239,7 @@ def counting_stage(job: JobSpec) -> Stage | None:
     return next((s for s in job.all_stages if s.on_each is None), None)
 
 
-def stage_views(job: JobSpec, ttl: float | None) -> list[StageView | GroupView]:
+def stage_views(job: JobSpec) -> list[StageView | GroupView]:
     """Every step item in order. A stage gets the outputs of every stage of the items
     before its own (a parallel branch not those of its siblings, which run beside it)."""
     views: list[StageView | GroupView] = []
@@ -214,7 +247,7 @@ def stage_views(job: JobSpec, ttl: float | None) -> list[StageView | GroupView]:
     counting = counting_stage(job)
     for item in job.steps:
         stages = item.parallel if isinstance(item, ParallelGroup) else (item,)
-        made = [_stage_view(job, s, ttl, available, counting) for s in stages]
+        made = [_stage_view(job, s, available, counting) for s in stages]
         if isinstance(item, ParallelGroup):
             views.append(GroupView(name=group_title(item), fail_fast=item.fail_fast,
                                    branches=made))

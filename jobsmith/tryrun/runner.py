@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from jobsmith.generator.render import missed_run_ttl
 from jobsmith.generator.steps import GroupView, StageView, stage_views
 from jobsmith.seed.errors import BUILD_RESULT_EXIT
 from jobsmith.spec import load_tree
@@ -96,7 +95,7 @@ def try_job(options: TryOptions, echo: Echo, environ: Mapping[str, str] | None =
     secrets = credential_values(job.credentials, local)
     base = agent_environment(local, options.send_alerts, options.send_metrics)
     base.update(params)  # Jenkins exposes parameters as environment variables
-    views = _select(stage_views(job, missed_run_ttl(job)), options.stage)
+    views = _select(stage_views(job), options.stage)
     stages = {stage.name: stage for stage in job.all_stages}
 
     echo(f"jobsmith try: {job.full_name}, {_count(views)} here, as its pipeline runs "

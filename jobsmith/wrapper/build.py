@@ -17,6 +17,7 @@ or skipped build keeps the check critical (it proves nothing about the failure).
 from __future__ import annotations
 
 import json
+import os
 
 from jobsmith.wrapper.alerts import STATUS_CRITICAL, STATUS_OK, STATUS_WARNING
 
@@ -41,6 +42,9 @@ def part_record(report: RunReport, stage: str, summary: str, tail: bytes) -> dic
         "summary": summary,
         "tail": tail[-OUTPUT_LIMIT:].decode("utf-8", errors="replace"),
         "host": _host(),
+        # A workspace keeps its files from build to build: the finish step only takes
+        # the record of its own build (Jenkins' BUILD_TAG is jenkins-<job>-<number>).
+        "build_tag": os.environ.get("BUILD_TAG"),
     }
 
 
@@ -55,6 +59,9 @@ def failed_part(environ: Mapping[str, str]) -> dict[str, Any] | None:
         return None
     if not isinstance(value, dict) or not isinstance(value.get("stage"), str):
         return None
+    tag = environ.get("BUILD_TAG")
+    if tag and value.get("build_tag") not in (None, tag):
+        return None  # left in the workspace by an earlier build
     return value
 
 
@@ -124,6 +131,4 @@ def build_outcome(
 
 
 def _host() -> str:
-    import os
-
     return os.uname().nodename

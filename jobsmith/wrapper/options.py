@@ -277,7 +277,8 @@ def _build_options(values: dict[str, str], has_command: bool) -> dict[str, Any]:
     for name in ("--build-started", "--build-number", "--previous-result"):
         if name in values and finish is None:
             _usage(f"{name} goes with --finish")
-    previous = values.get("--previous-result")
+    # Empty: the pipeline's `previousCompletedBuild` was null (the first build).
+    previous = values.get("--previous-result") or None
     if previous is not None and previous not in JENKINS_RESULTS:
         _usage(f"--previous-result {previous!r}: expected one of {', '.join(JENKINS_RESULTS)}")
     started = values.get("--build-started")

@@ -74,6 +74,10 @@ def test_every_step_and_checkout_is_bounded_inside_its_agent(pipelines: dict[str
     for name, tree in pipelines.items():
         for found in calls(tree, "sh") + calls(tree, "git"):
             chain = found.call_chain
+            if not found.enclosing("stage") and "jobsmithOnEach" not in chain:
+                # the build's finish step (method jobsmithFinish, from `post { always }`)
+                assert "node" in chain and chain.index("timeout") < chain.index("node"), name
+                continue
             if "jobsmithOnEach" in chain:
                 (call,) = found.enclosing("jobsmithOnEach")
                 seconds = call["args"][2]
@@ -207,8 +211,10 @@ def test_non_ascii_job_reaches_the_wrapper_exactly(tmp_path: Path) -> None:
                                     "reports/weekly job.yaml": "command: ./w.sh\n"})
     assert set(trees) == {"reports/rapport-qualité", "reports/weekly job"}
     for name, tree in trees.items():
-        (sh,) = calls(tree, "sh")
-        assert parse_args(shlex.split(sh.node["named"]["script"])[2:]).job == name
+        step, finish = calls(tree, "sh")  # the step, and the build's finish step
+        assert parse_args(shlex.split(step.node["named"]["script"])[2:]).job == name
+        argv = shlex.split(finish.node["named"]["script"])
+        assert argv[argv.index("--job") + 1] == name
         (stage,) = top_stages(tree)
         assert stage["args"] == [name.rpartition("/")[2]]
 

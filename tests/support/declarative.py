@@ -11,7 +11,8 @@ from tests.support.groovy import HERE, _env, require_groovy
 
 
 def run_pipeline(path: Path, online: Sequence[str] = (), failing: Sequence[str] = (),
-                 causes: Sequence[str] = ()) -> list[str]:
+                 causes: Sequence[str] = (), post: bool = False) -> list[str]:
+    """The events; with `post`, also those of the pipeline's `post` (after RESULT)."""
     require_groovy()
     result = subprocess.run(
         ["groovy", str(HERE / "declarative_run.groovy"), str(path), ",".join(online),
@@ -19,6 +20,8 @@ def run_pipeline(path: Path, online: Sequence[str] = (), failing: Sequence[str] 
         capture_output=True, text=True, env=_env(), timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    events = result.stdout.splitlines()
+    lines = result.stdout.splitlines()
+    assert not [line for line in lines if line.startswith("POST failure")], lines[-5:]
+    events = [line for line in lines if not line.startswith("POST ")]
     assert events and events[-1].startswith("RESULT "), result.stdout[-2000:]
-    return events
+    return lines if post else events

@@ -10,16 +10,25 @@
 // Events: STAGE name | WHEN name skipped | LOCK r | ALLOCATE label | NODE name |
 //   TIMEOUT seconds | LIST label | GIT where url | WITHENV where a=b,c= | SH where script |
 //   STASH where name includes | UNSTASH where name | ECHO text | RESULT ...
+// The pipeline's own `post` runs after RESULT (its events prefixed `POST `): `always`,
+// on the agent `node` allocates, with `currentBuild.currentResult` as the body left it.
+// A stage's `post { failure }` runs on the stage's agent when its steps failed
+// (ModelInterpreter.executeSingleStage). A failing `sh` with `--record FILE` leaves
+// FILE (`{"stage": ...}`) in that workspace, as the wrapper does; `readFile` reads it.
 def online = args[1] ? args[1].split(',') as List : []
 def failing = args[2] ? args[2].split(',') as List : []
 def causes = args.length > 3 && args[3] ? args[3].split(',') as List : []
-def state = [where: null, stage: null, result: null, stashes: [:], skipNext: false]
+def state = [where: null, stage: null, result: null, stashes: [:], skipNext: false,
+             inPost: false, files: [:], pipeline: null]
 def b = new Binding()
-def say = { String text -> println text }
+def say = { String text -> println((state.inPost ? 'POST ' : '') + text) }
 
 def build = new Expando()
 build.result = null
 build.previousBuildInProgress = null
+build.currentResult = 'SUCCESS'
+build.startTimeInMillis = 1700000000000L
+build.previousCompletedBuild = null
 build.getBuildCauses = { String cls = null ->
     def all = causes.collect { [_class: it] }
     cls == null ? all : all.findAll { it._class == cls }
@@ -29,7 +38,13 @@ b.setVariable('none', 'none')
 b.setVariable('any', 'any')
 
 def collecting = null  // the directives of the stage being read
-b.setVariable('pipeline', { Closure body -> body() })
+// Declarative reads the whole `pipeline {}` first, then runs its stages, then its post.
+b.setVariable('pipeline', { Closure body ->
+    collecting = [:]
+    body()
+    state.pipeline = collecting
+    collecting = null
+})
 b.setVariable('agent', { arg ->
     if (arg instanceof Closure) {
         def saved = b.getVariable('label')
@@ -43,8 +58,17 @@ b.setVariable('agent', { arg ->
     }
 })
 b.setVariable('label', { String l -> l })
-['when', 'options', 'steps', 'post'].each { word ->
+['when', 'options', 'steps'].each { word ->
     b.setVariable(word, { Closure body -> collecting[word] = body })
+}
+b.setVariable('post', { Closure body -> collecting.post = body })
+def conditions = { Closure post ->
+    def found = [:]
+    def saved = ['always', 'failure'].collectEntries { [it, b.getVariables()[it]] }
+    ['always', 'failure'].each { c -> b.setVariable(c, { Closure body -> found[c] = body }) }
+    post()
+    saved.each { k, v -> b.setVariable(k, v) }
+    found
 }
 b.setVariable('failFast', { boolean v -> collecting.failFast = v })
 def runStages
@@ -106,7 +130,15 @@ def runStage = { String name, Closure body ->
             order.each { pair -> branches[pair[0]] = { savedStage(pair[0], pair[1]) } }
             b.getVariable('parallel')(branches)
         }
-        else if (d.steps != null) { d.steps() }
+        else if (d.steps != null) {
+            try {
+                d.steps()
+            } catch (e) {
+                def failure = d.post != null ? conditions(d.post).failure : null
+                if (failure != null) { failure() }
+                throw e
+            }
+        }
     } finally {
         state.where = previous.where
         state.stage = previous.stage
@@ -122,11 +154,18 @@ b.setVariable('nodesByLabel', { Map m ->
     say "LIST ${m.label}"
     new ArrayList(online)
 })
-b.setVariable('node', { String n, Closure body ->
+b.setVariable('node', { Object[] a ->
+    def n = a.length > 1 ? a[0] : 'any'
+    Closure body = a[-1]
     def saved = state.where
     state.where = n
     say "NODE ${n}"
     try { body() } finally { state.where = saved }
+})
+b.setVariable('readFile', { String path ->
+    def content = state.files[state.where + ':' + path]
+    if (content == null) { throw new RuntimeException("no file ${path} on ${state.where}") }
+    content
 })
 b.setVariable('timeout', { Map m, Closure body ->
     assert m.unit == 'SECONDS'
@@ -144,6 +183,10 @@ b.setVariable('usernamePassword', { Map m -> m })
 b.setVariable('sh', { Map m ->
     say "SH ${state.where} ${m.script}"
     if (failing.contains(state.where) || failing.contains(state.stage)) {
+        def record = (m.script =~ /--record (\S+)/)
+        if (record.find()) {
+            state.files[state.where + ':' + record.group(1)] = '{"stage": "' + state.stage + '"}'
+        }
         throw new RuntimeException("script returned exit code 1 on ${state.where}")
     }
 })
@@ -161,8 +204,21 @@ b.setVariable('error', { String text -> throw new RuntimeException("ERROR ${text
 try {
     def shell = new GroovyShell(b)
     def script = shell.parse(new File(args[0]).getText('UTF-8'))
-    script.run()
-    println 'RESULT ' + (build.result == null ? 'success' : build.result)
+    b.setVariable('jobsmithScript', script)
+    try {
+        script.run()
+        runStages(state.pipeline.stages)
+        println 'RESULT ' + (build.result == null ? 'success' : build.result)
+        build.currentResult = build.result ?: 'SUCCESS'
+    } catch (e) {
+        println "RESULT failure: ${e.message}"
+        build.currentResult = 'FAILURE'
+    }
+    if (state.pipeline?.post != null) {
+        state.inPost = true
+        def always = conditions(state.pipeline.post).always
+        if (always != null) { always() }
+    }
 } catch (e) {
-    println "RESULT failure: ${e.message}"
+    println "POST failure: ${e.message}"
 }

@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jobsmith.generator.render import missed_run_ttl
 from jobsmith.generator.steps import StageView, stage_views
 from jobsmith.tryrun.runner import find_job
 
@@ -67,13 +66,15 @@ command: echo working; exit 75
 """)
     done = _try(jobs, "flaky", "--keep-workspace")
     job = find_job(jobs, "flaky")
-    (view,) = stage_views(job, missed_run_ttl(job))
+    (view,) = stage_views(job)
     assert isinstance(view, StageView)
     # The script `sh -xe` ran is the generated pipeline's `sh` step, byte for byte.
     kept = Path(done.stderr.split("workspaces kept in ")[1].split()[0])
     (script,) = kept.glob("ws-tmp-*/script.sh")
     assert script.read_text() == view.script + "\n"
-    assert view.script.startswith("jobsmith run --job flaky --timeout 30s --retries 1 ")
+    assert view.script.startswith(
+        "jobsmith run --job flaky --stage flaky --record .jobsmith/flaky.json"
+        " --timeout 30s --retries 1 ")
     assert "jobsmith: attempt 2/2" in done.stderr  # the wrapper retried
     assert done.stdout == "working\nworking\n"
     assert "FAILURE: script returned exit code 75" in done.stderr

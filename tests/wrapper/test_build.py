@@ -48,6 +48,16 @@ def test_build_outcome(
         assert (built.failed_stage, built.exit_code) == (None, 0)
 
 
+def test_a_record_of_another_build_is_ignored() -> None:
+    from jobsmith.wrapper.build import failed_part
+
+    record = '{"stage": "load", "build_tag": "jenkins-etl-6"}'
+    env = {"JOBSMITH_FAILED_PART": record, "BUILD_TAG": "jenkins-etl-7"}
+    assert failed_part(env) is None
+    assert failed_part(dict(env, BUILD_TAG="jenkins-etl-6")) == json.loads(record)
+    assert failed_part({"JOBSMITH_FAILED_PART": "not json"}) is None
+
+
 def test_a_failure_without_a_part_record_and_a_slow_success() -> None:
     failed = build_outcome("x", "FAILURE", duration=1.0, max_duration=None, part=None)
     assert (failed.status, failed.exit_code) == (2, 1)
