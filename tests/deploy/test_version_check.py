@@ -67,6 +67,9 @@ def test_every_generated_step_names_this_release(tmp_path: Path) -> None:
     steps = [line for path in sorted((out / "pipelines").rglob("*.groovy"))
              for line in path.read_text().splitlines() if "jobsmith run " in line]
     assert steps
-    pattern = re.compile(rf"jobsmith run --job \S+ .*--requires {re.escape(__version__)} -- ")
+    # A step (`... --requires V -- COMMAND`) or the build's finish step (`--requires V
+    # --finish ...`, no command).
+    pattern = re.compile(
+        rf"jobsmith run --job \S+ .*--requires {re.escape(__version__)} (-- |--finish )")
     for line in steps:
         assert pattern.search(line), line
