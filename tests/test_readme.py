@@ -48,8 +48,10 @@ def test_the_tour_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "hello, world" in done.stdout and "hello, team" in done.stdout
     pipeline = (tmp_path / "build/out/pipelines/hello/greet.groovy").read_text()
-    assert "jobsmith run --job hello/greet --timeout 1m --retries 2 " in pipeline
-    assert "jobsmith run --job hello/greet --timeout 1m --retries 2 " in _tour()
+    step = ("jobsmith run --job hello/greet --stage greet --record .jobsmith/greet.json"
+            " --timeout 1m --retries 2 ")
+    assert step in pipeline
+    assert step in _tour()
 
 
 def test_the_mistake_shown_is_what_validate_prints(tmp_path: Path) -> None:
