@@ -45,8 +45,9 @@ def test_env_reaches_the_command_exactly(tmp_path: Path, wrapper_env: dict[str, 
     generate(tmp_path / "jobs", tmp_path / "out")
     pipeline = tmp_path / "out" / "pipelines" / "env_exact.groovy"
     tree = parse_files([pipeline])[pipeline]
-    (with_env,) = calls(tree, "withEnv")
-    (sh,) = calls(tree, "sh")
+    # the step's, then the build's finish step's (method jobsmithFinish, after pipeline {})
+    with_env, _finish_env = calls(tree, "withEnv")
+    sh, _finish = calls(tree, "sh")
     # the counting stage's folded triggers: this build had one cause, so none folded
     pairs = [p if isinstance(p, str) else "JOBSMITH_FOLDED=0" for p in with_env.node["args"][0]]
     assert [p for p in with_env.node["args"][0] if not isinstance(p, str)] == [
