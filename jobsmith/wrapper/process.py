@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import select
+import signal
 import time
 
 from jobsmith.wrapper.channels import Channels
@@ -260,7 +261,12 @@ class _Supervisor:
     def terminate(self, now: float, signum: int) -> None:
         self.terminating_since = now
         self.term_signal = signum
+        # The group's members get the signal from killpg: once. A second one could land
+        # while the command's trap runs and run the trap again.
+        in_group = [pid for pid in self.tree() if _group_of(pid) == self.pid]
         signal_group(self.pid, signum)
+        signal_group(self.pid, signal.SIGCONT)  # a stopped member must see it too
+        self.signalled.update(in_group)
         self.signal_newcomers()
 
     def signal_newcomers(self) -> None:
@@ -327,3 +333,10 @@ class _Supervisor:
 
 def _own_children() -> set[int]:
     return set(children_of(os.getpid()))
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
