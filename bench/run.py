@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 MODULES = ("bench.generate", "bench.seed", "bench.schedule", "bench.forecast", "bench.wrapper",
-           "bench.faults")
+           "bench.faults", "bench.alerts")
 
 
 def main() -> int:

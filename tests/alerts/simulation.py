@@ -1,0 +1,341 @@
+"""A month of builds played against the Sensu model, through jobsmith's own code.
+
+What is jobsmith's own here (nothing of it is re-implemented):
+- the TTL a job's results carry: `generator.ttl.expectation` of the job's real spec,
+  loaded by `spec.load_tree`; the fire times: `cron.runs_between` of its schedule;
+- the build's one result: each build ends with the finish step exactly as the generated
+  pipeline calls it, `wrapper.options.parse_args` of its command line and then
+  `wrapper.finish.finish_build` (outcome, status, TTL, ordering, outbox, delivery), with
+  only the wall clock replaced by the virtual one; a failed stage hands its record
+  (`wrapper.build.part_record`) over in `JOBSMITH_FAILED_PART`, as the pipeline does;
+- delivery: real TCP (Sensu 1.x) or HTTP (Sensu Go) to the strict fake Sensu of
+  tests/wrapper/fake_sensu.py, one real outbox directory per agent. "Sensu down" is a
+  port that refuses; "slow" is the fake answering after 3 s (so the wrapper waits its
+  real 2 s budget: keep slow periods short).
+
+What the result reaches is fed, at the virtual time it was accepted, to `SensuModel`.
+Jenkins is modelled: fire times become builds by the scenario (queue folding, lock
+waits inside the build, aborts), with `executed` = the build's start as the pipeline
+passes `currentBuild.startTimeInMillis`.
+
+Scoring, per scenario: a *bad* period is one where an alert is due: from a failed
+build's end to the end of the next build that succeeded, and the periods the scenario
+declares (runs that never happened, measured from the declared limits). An alert
+outside every bad period is **false**, unless Sensu raised it after an outage of its
+own before it had received any result of that check since (**outage**, reported apart:
+Sensu heard nothing while it was down, and says so). A bad period in which the check
+never alerted is **missed** (unless it lay wholly within an outage of Sensu, when
+nothing could alert: its result must then be kept, as history). A build whose result
+neither reached Sensu nor was kept as history (`<outbox>/superseded/`) nor waits in an
+outbox is **lost**.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jobsmith.cron import runs_between
+from jobsmith.durations import format_duration
+from jobsmith.generator.ttl import Expectation, expectation
+from jobsmith.spec import load_tree
+from jobsmith.spec.model import JobSpec
+from jobsmith.wrapper.alerts import check_name
+from jobsmith.wrapper.build import FAILED_PART_VARIABLE, part_record
+from jobsmith.wrapper.finish import finish_build
+from jobsmith.wrapper.options import parse_args
+from jobsmith.wrapper.process import AttemptOutcome
+from jobsmith.wrapper.runner import RunReport
+from jobsmith.wrapper.settings import AgentSettings, parse_sensu_url
+from tests.alerts.sensu_model import EVALUATE_EVERY, SensuModel
+from tests.wrapper.fake_sensu import FakeSensu
+
+START = datetime(2026, 3, 2, tzinfo=UTC).timestamp()  # a Monday
+DAY = 86400.0
+HOUR = 3600.0
+SLOW_ANSWER = 3.0
+
+
+@dataclass
+class Build:
+    job: str
+    fire: float  # the fire time it serves (the first of any folded ticks)
+    start: float  # Jenkins' startTimeInMillis / 1000: the result's `executed`
+    end: float  # when its finish step runs
+    result: str  # Jenkins' currentBuild.currentResult
+    agent: str  # where the finish step runs (and its outbox)
+    failed_stage: str | None = None  # the failed part's record, when it wrote one
+    number: int = 0
+
+
+@dataclass
+class Scenario:
+    name: str
+    jobs: dict[str, dict[str, Any]]  # full name -> spec
+    builds: Callable[[dict[str, JobSpec]], list[Build]]
+    missing: Callable[[dict[str, JobSpec]], list[tuple[str, float, float]]] = (
+        lambda jobs: [])  # (job, from, to): runs due that never happened
+    days: int = 30
+    flavour: str = "1.x"  # or "go"
+    down: list[tuple[float, float]] = field(default_factory=list)  # Sensu down
+    slow: list[tuple[float, float]] = field(default_factory=list)  # answers in 3 s
+    before_build: Callable[[Build, Path], None] | None = None  # e.g. a reboot's damage
+
+
+@dataclass
+class Score:
+    scenario: str
+    builds: int
+    sent: int
+    false: int
+    missed: int
+    lost: int
+    outage: int
+    twice: int
+    waiting: int
+    notes: list[str] = field(default_factory=list)
+
+
+def load_jobs(specs: dict[str, dict[str, Any]], root: Path) -> dict[str, JobSpec]:
+    """The specs as `jobsmith` loads them, from files below `root/jobs`."""
+    tree = root / "jobs"
+    for name, spec in specs.items():
+        path = tree / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(spec))
+    return dict(load_tree(tree).jobs)
+
+
+def fires(job: JobSpec, start: float, end: float) -> list[float]:
+    """The job's fire times in [start, end), as Jenkins computes them."""
+    assert job.schedule is not None
+    resolved = job.schedule.resolve(job.full_name)
+    return [t.timestamp() for t in runs_between(resolved, _utc(start), _utc(end))]
+
+
+def finish_argv(job: JobSpec, build: Build, previous: str | None) -> list[str]:
+    """The generated pipeline's finish step, its `$JOBSMITH_*` values expanded."""
+    expected = expectation(job)
+    argv = ["--job", job.full_name]
+    if expected is not None:
+        argv += ["--ttl", format_duration(expected.ttl)]
+    if job.alerts.max_duration is not None:
+        argv += ["--max-duration", format_duration(job.alerts.max_duration)]
+    if job.alerts.handlers:
+        argv += ["--alert-handlers", ",".join(job.alerts.handlers)]
+    argv += ["--finish", build.result, "--build-started", str(int(build.start * 1000)),
+             "--build-number", str(build.number)]
+    if previous is not None:
+        argv += ["--previous-result", previous]
+    return argv
+
+
+def failed_part(build: Build) -> dict[str, Any] | None:
+    """The record the failed `--stage` part wrote (None: it wrote none, e.g. killed)."""
+    if build.result != "FAILURE" or build.failed_stage is None:
+        return None
+    report = RunReport(build.job, AttemptOutcome(3, duration=60.0), attempts=1, timeouts=0,
+                       duration=60.0, started_at=build.start)
+    line = f"{build.job}: {build.failed_stage} failed (exit 3)"
+    return part_record(report, build.failed_stage, line, b"Traceback: disk full\n")
+
+
+class Player:
+    """One scenario's month: Jenkins' builds -> finish steps -> fake Sensu -> model."""
+
+    def __init__(self, scenario: Scenario, root: Path) -> None:
+        self.s = scenario
+        self.root = root
+        self.model = SensuModel(flavour=scenario.flavour)
+        self.fake = FakeSensu()
+        self.refused = f"tcp://127.0.0.1:{_closed_port()}"
+        self.seen = 0
+        self.arrivals: dict[str, list[float]] = {}
+        self.notes: list[str] = []
+
+    def close(self) -> None:
+        self.fake.close()
+
+    def is_down(self, now: float) -> bool:
+        return any(a <= now < b for a, b in self.s.down)
+
+    def settings(self, agent: str, now: float) -> AgentSettings:
+        url = self.fake.http_url if self.s.flavour == "go" else self.fake.tcp_url
+        if self.is_down(now):
+            url = self.refused
+        self.fake.answer_delay = SLOW_ANSWER if any(a <= now < b for a, b in self.s.slow) else 0
+        outbox = self.root / "agents" / agent / "outbox"
+        return AgentSettings(sensu=parse_sensu_url(url), outbox=str(outbox))
+
+    def finish(self, jobs: dict[str, JobSpec], build: Build, previous: str | None) -> None:
+        options = parse_args(finish_argv(jobs[build.job], build, previous))
+        part = failed_part(build)
+        environ = {FAILED_PART_VARIABLE: json.dumps(part)} if part else {}
+        said: list[str] = []
+        finish_build(options, self.settings(build.agent, build.end), environ, said.append,
+                     wall_clock=lambda: build.end)
+        self.collect(build.end)
+
+    def collect(self, now: float) -> None:
+        """What the fake accepted since the last look arrived at `now`."""
+        accepted = self.fake.wait_for(self.seen, timeout=0)
+        for check in accepted[self.seen:]:
+            self.model.receive(check, now)
+        self.seen = len(accepted)
+
+    def play(self) -> Score:
+        jobs = load_jobs(self.s.jobs, self.root)
+        builds = sorted(self.s.builds(jobs), key=lambda b: (b.start, b.job))
+        numbers: dict[str, int] = {}
+        for build in builds:
+            numbers[build.job] = build.number = numbers.get(build.job, 0) + 1
+        end = START + self.s.days * DAY
+        events: list[tuple[float, int, Any]] = [(b.end, 1, b) for b in builds]
+        for a, b in self.s.down:
+            events += [(a, 0, ("down", a)), (b, 0, ("up", b))]
+        events.sort(key=lambda e: (e[0], e[1]))
+        done: dict[str, list[Build]] = {}
+        now, index = START, 0
+        while now < end:
+            while index < len(events) and events[index][0] < now + EVALUATE_EVERY:
+                at, _, what = events[index]
+                index += 1
+                if isinstance(what, Build):
+                    past = [b for b in done.get(what.job, []) if b.number < what.number]
+                    previous = max(past, key=lambda b: b.number).result if past else None
+                    if self.s.before_build is not None:
+                        self.s.before_build(what, self.root)
+                    self.finish(jobs, what, previous)
+                    done.setdefault(what.job, []).append(what)
+                elif what[0] == "down":
+                    self.model.go_down(at)
+                else:
+                    self.model.come_back(at)
+            now += EVALUATE_EVERY
+            self.model.tick(now)
+        return self.score(jobs, builds, end)
+
+    def score(self, jobs: dict[str, JobSpec], builds: list[Build], end: float) -> Score:
+        bad = _merge(failure_periods(builds, end) + [
+            (job, a, b) for job, a, b in self.s.missing(jobs)])
+        names = {check_name(name): name for name in jobs}
+        false = outage = missed = 0
+        for alert in self.model.alerts:
+            job = names.get(alert.key[1], "")
+            if any(j == job and a <= alert.at <= b for j, a, b in bad):
+                continue
+            if self.after_outage(alert.key[1], alert.at):
+                outage += 1
+            else:
+                false += 1
+                self.notes.append(f"false {alert.kind} at {_iso(alert.at)} "
+                                  f"({job}): {alert.detail}")
+        for job, a, b in bad:
+            if any(d0 <= a and b <= d1 for d0, d1 in self.s.down):
+                self.notes.append(f"unobservable: {job} {_iso(a)} .. {_iso(b)}, all while "
+                                  "Sensu was down (its result is kept as history)")
+                continue
+            if not self.alerting_within(check_name(job), a, b):
+                missed += 1
+                self.notes.append(f"missed: {job} {_iso(a)} .. {_iso(b)}")
+        received = [(c.get("job"), c.get("build")) for c in self.model.received]
+        history, waiting = self.outboxes()
+        lost = sum(1 for b in builds if (b.job, b.number) not in set(received) | history
+                   | waiting)
+        twice = len(received) - len(set(received))
+        return Score(self.s.name, len(builds), len(received), false, missed, lost, outage,
+                     twice, sum(1 for b in builds if (b.job, b.number) in waiting),
+                     self.notes)
+
+    def after_outage(self, check: str, at: float) -> bool:
+        """Whether `at` lies between an outage's start and the check's first result
+        Sensu received after it."""
+        for a, b in self.s.down:
+            arrivals = [r for r in self.model.arrivals(check) if r >= b]
+            if a <= at <= (arrivals[0] if arrivals else float("inf")):
+                return True
+        return False
+
+    def alerting_within(self, check: str, a: float, b: float) -> bool:
+        state = False
+        for at, name, alerting in self.model.timeline:
+            if name != check:
+                continue
+            if at > b:
+                break
+            state = alerting
+            if at >= a and state:
+                return True
+        return state  # alerting already when the period began
+
+    def outboxes(self) -> tuple[set[tuple[Any, Any]], set[tuple[Any, Any]]]:
+        history: set[tuple[Any, Any]] = set()
+        waiting: set[tuple[Any, Any]] = set()
+        for path in (self.root / "agents").glob("*/outbox/**/*"):
+            if not path.is_file() or "/.sent/" in str(path) or path.name.endswith(".reason"):
+                continue
+            check = json.loads(path.read_text())
+            key = (check.get("job"), check.get("build"))
+            (history if path.parent.name == "superseded" else waiting).add(key)
+        return history, waiting
+
+
+def failure_periods(builds: list[Build], end: float) -> list[tuple[str, float, float]]:
+    """From each failed build's end to the end of the job's next successful build."""
+    periods = []
+    for build in builds:
+        if build.result != "FAILURE":
+            continue
+        later = [b.end for b in builds if b.job == build.job and b.number > build.number
+                 and b.result in ("SUCCESS", "UNSTABLE")]
+        periods.append((build.job, build.end, min(later) if later else end))
+    return periods
+
+
+def play(scenario: Scenario) -> Score:
+    with tempfile.TemporaryDirectory(prefix="jobsmith-sim-") as directory:
+        player = Player(scenario, Path(directory))
+        try:
+            return player.play()
+        finally:
+            player.close()
+
+
+def expected(jobs: dict[str, JobSpec], name: str) -> Expectation:
+    found = expectation(jobs[name])
+    assert found is not None, f"{name} has no missed-run expectation"
+    return found
+
+
+def _merge(periods: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+    merged: list[tuple[str, float, float]] = []
+    for job, a, b in sorted(periods):
+        if merged and merged[-1][0] == job and a <= merged[-1][2]:
+            merged[-1] = (job, merged[-1][1], max(b, merged[-1][2]))
+        else:
+            merged.append((job, a, b))
+    return merged
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again: connecting is refused
+
+
+def _utc(instant: float) -> datetime:
+    return datetime.fromtimestamp(instant, UTC)
+
+
+def _iso(instant: float) -> str:
+    return _utc(instant).strftime("%m-%d %H:%M")
+
