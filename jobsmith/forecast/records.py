@@ -1,31 +1,78 @@
-"""What a simulation records: runs, their node requests, queue items, the outcome."""
+"""What a simulation records: runs, their node requests, the outcome.
+
+Plain slotted classes, not dataclasses: a forecast of 10,000 jobs creates hundreds of
+thousands of them, and what it sets is all it pays for.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from jobsmith.forecast.model import AgentKind, Branch
+from jobsmith.forecast.model import AgentKind, JobModel
 
 
-@dataclass(eq=False, slots=True)
 class Run:
-    """One build: from the queue item that became it to its end."""
+    """One build: from the queue item that became it to its end.
 
-    job: str
-    due: float
-    folded: int
-    created: float
-    seq: int
-    expected: float
-    max_duration: float | None = None
-    start: float | None = None
-    end: float | None = None
-    outcome: str = "ran"  # ran, skipped, replaced, failed, stuck
-    step: int = -1
-    left: int = 0
-    pieces: list[Piece] = field(default_factory=list)
-    waits: dict[int, float] = field(default_factory=dict)  # kind -> seconds waited
-    folds: list[float] = field(default_factory=list)
+    While a one-branch step waits for or holds an executor, the run itself is the
+    node request (`cls`, `entered`, `seconds`, `kind`, `agent`); other steps have
+    `pieces`. `done` marks a run aborted by `replace` (its queue entries are stale).
+    """
+
+    __slots__ = (
+        "agent",
+        "cls",
+        "created",
+        "done",
+        "due",
+        "end",
+        "entered",
+        "folded",
+        "folds",
+        "j",
+        "job",
+        "kind",
+        "left",
+        "model",
+        "outcome",
+        "pieces",
+        "seconds",
+        "seq",
+        "start",
+        "step",
+        "waits",
+    )
+
+    def __init__(self, j: int, model: JobModel, due: float, folded: int, created: float,
+                 seq: int, folds: Sequence[float]) -> None:
+        self.j = j
+        self.job = model.name
+        self.model = model
+        self.due = due
+        self.folded = folded
+        self.created = created
+        self.seq = seq
+        self.folds = folds  # when each folded tick came
+        self.start: float | None = None
+        self.end: float | None = None
+        self.outcome = "ran"  # ran, skipped, replaced, failed, stuck
+        self.waits: dict[int, float] = {}  # kind -> seconds waited for such an agent
+        self.step = -1
+        self.kind = -1
+        self.pieces: list[Piece] | None = None
+        self.done = False
+        self.left = 0
+        self.cls = self.agent = -1
+        self.entered = self.seconds = 0
+
+    @property
+    def expected(self) -> float:
+        return self.model.expected
+
+    @property
+    def max_duration(self) -> float | None:
+        return self.model.max_duration
 
     @property
     def wait_s(self) -> float | None:
@@ -34,35 +81,31 @@ class Run:
             return None
         if self.outcome != "ran":
             return max((self.start if self.start is not None else self.end) - self.due, 0.0)
-        return max(self.end - self.due - self.expected, 0.0)
+        return max(self.end - self.due - self.model.expected, 0.0)
 
     @property
     def late(self) -> bool:
-        return (self.max_duration is not None and self.end is not None
-                and self.end > self.due + self.max_duration)
+        limit = self.model.max_duration
+        return limit is not None and self.end is not None and self.end > self.due + limit
+
+    def __repr__(self) -> str:
+        return (f"Run({self.job!r}, due={self.due}, start={self.start}, end={self.end}, "
+                f"folded={self.folded}, outcome={self.outcome!r})")
 
 
-@dataclass(eq=False, slots=True)
 class Piece:
-    """A node request of one branch (one per agent for `on_each`)."""
+    """A node request of a branch of a step with several (or of an `on_each` stage)."""
 
-    run: Run
-    branch: Branch
-    key: tuple[int, float, int, int, int]
-    cls: str | tuple[int, int]
-    entered: float
-    kind: int = -1
-    agent: int = -1
-    done: bool = False
+    __slots__ = ("agent", "cls", "done", "entered", "kind", "label", "run", "seconds")
 
-
-@dataclass(slots=True)
-class Item:
-    due: float
-    entered: float
-    ready: float
-    folded: int = 0
-    folds: list[float] = field(default_factory=list)  # when each folded cause came
+    def __init__(self, run: Run, cls: int, seconds: int, entered: int, label: str) -> None:
+        self.run = run
+        self.cls = cls
+        self.seconds = seconds
+        self.entered = entered
+        self.label = label
+        self.kind = self.agent = -1
+        self.done = False
 
 
 @dataclass
@@ -74,5 +117,5 @@ class Outcome:
     peak: list[int]
     origin: int  # epoch seconds of minute 0
     stuck: dict[str, str]  # job -> label that no agent carries
-    demand: list[dict[int, int]]
-    delayed: list[dict[int, int]]
+    demand: list[dict[int, int]]  # per kind: minute -> requests that entered then
+    delayed: list[dict[int, int]]  # per kind: minute -> those of them that waited
