@@ -102,5 +102,7 @@ class SpecError(JobsmithError):
                 sources[path] = _source_lines(path)
             parts.append(problem.render(_line_of(sources.get(path), problem.location.line) or ""))
         body = "\n".join(parts)
-        noun = "problem" if count == 1 else "problems"
-        return f"{body}\n{count} {noun} found"
+        if count == 1:
+            return f"{body}\n1 problem found"
+        files = len({problem.location.path for problem in self.problems})
+        return f"{body}\n{count} problems in {files} {'file' if files == 1 else 'files'}"

@@ -16,6 +16,7 @@ from jobsmith import __version__
 from jobsmith.durations import format_duration
 from jobsmith.generator.groovy import GroovyCode, groovy_string
 from jobsmith.spec.model import Credential, JobSpec, ParallelGroup, RetryPolicy, Stage
+from jobsmith.spec.names import UNSAFE
 from jobsmith.spec.stages import GENERATED_STAGE_PREFIX, Checkout
 from jobsmith.wrapper.jobenv import EMPTY_ENV, FOLDED
 from jobsmith.wrapper.metrics import metric_job
@@ -59,12 +60,24 @@ class Stash:
     includes: str
 
 
-def stash_of(stage: Stage) -> Stash | None:
+def stash_of(stage: Stage, taken: set[str]) -> Stash | None:
+    """The stage's stash, named after it. `StashManager.stash` and `unstash` check the
+    name with `Jenkins.checkGoodName`, which fails the step on any of
+    `?*/\\%!@#$^&|<>[]:;`, a control character or a trailing `.`: those become `_` (and a
+    number keeps the name apart from the other stages' in `taken`)."""
     if not stage.outputs:
         return None
     patterns = [f"{path.rstrip('/')}/**" if path.endswith("/") else path
                 for path in stage.outputs]
-    return Stash(name=f"jobsmith outputs of {stage.name}", includes=",".join(patterns))
+    safe = "".join("_" if char in UNSAFE or ord(char) <= 0x1F or 0x7F <= ord(char) <= 0x9F
+                   else char for char in stage.name).rstrip()
+    if safe.endswith("."):
+        safe += "_"
+    name, number = f"jobsmith outputs of {safe}", 2
+    while name in taken:
+        name, number = f"jobsmith outputs of {safe} ({number})", number + 1
+    taken.add(name)
+    return Stash(name=name, includes=",".join(patterns))
 
 
 @dataclass(frozen=True)
@@ -214,7 +227,7 @@ def finish_label(job: JobSpec) -> str | None:
 
 
 def _stage_view(job: JobSpec, stage: Stage, unstash: tuple[str, ...],
-                counting: Stage | None) -> StageView:
+                counting: Stage | None, stashes: set[str]) -> StageView:
     env = environment(job, stage)
     agent = None if stage.on_each else stage.agent or job.agent
     return StageView(
@@ -227,7 +240,7 @@ def _stage_view(job: JobSpec, stage: Stage, unstash: tuple[str, ...],
         script=shlex.join(wrapper_command(job, stage)),
         step_timeout=stage_bound(job, stage),
         unstash=unstash,
-        stash=stash_of(stage),
+        stash=stash_of(stage, stashes),
         count_folded=counting is not None and stage.name == counting.name,
         record=record_path(stage),
     )
@@ -245,9 +258,10 @@ def stage_views(job: JobSpec) -> list[StageView | GroupView]:
     views: list[StageView | GroupView] = []
     available: tuple[str, ...] = ()
     counting = counting_stage(job)
+    stashes: set[str] = set()
     for item in job.steps:
         stages = item.parallel if isinstance(item, ParallelGroup) else (item,)
-        made = [_stage_view(job, s, available, counting) for s in stages]
+        made = [_stage_view(job, s, available, counting, stashes) for s in stages]
         if isinstance(item, ParallelGroup):
             views.append(GroupView(name=group_title(item), fail_fast=item.fail_fast,
                                    branches=made))

@@ -1,55 +1,128 @@
-"""A stage's `outputs`, handed on as the pipeline hands them: after the stage,
-`stash(name:, includes:, allowEmpty: false)`; in each later stage, before its step,
-`unstash(name)` into that stage's own (empty) workspace.
+"""A stage's `outputs`, handed on as the pipeline hands them.
 
-The generator names the stash and its Ant-style `includes` (`out/**` for a directory)
-on the stage's view; before it does, a stage's `outputs` paths are used as they are.
+After the stage's step the pipeline runs `stash(name:, includes:, allowEmpty: false)`
+and, in each later stage, `unstash(name)` into that stage's own workspace (the names
+and includes are the generator's, `jobsmith.generator.steps.stash_of`). What `stash`
+takes, read from the sources:
+
+- workflow-api `StashManager.stash` archives `DirScanner.Glob(includes, excludes,
+  useDefaultExcludes)` (`stash`'s `useDefaultExcludes` is true) and, when that counted no
+  file and `allowEmpty` is false, fails the step: "No files included in stash ‘NAME’".
+- core `DirScanner.Glob.scan` builds its Ant `FileSet` with `Util.createFileSet`, which
+  splits the includes on `,` and trims each pattern, and takes `getIncludedFiles()`:
+  files only, a directory on its own matches nothing.
+- Ant `DirectoryScanner`: a pattern ending in `/` gets `**` appended
+  (`normalizePattern`); `SelectorUtils.matchPath` matches segment by segment, `**`
+  standing for any number of directories, `*` and `?` within one name (a leading `.`
+  included: Ant has no hidden files); `DEFAULTEXCLUDES` below leave version-control and
+  editor files out.
+- The tar archive keeps file modes, and a symbolic link as a link; `unstash` unpacks it
+  over the workspace, replacing files of the same names.
 """
 
 from __future__ import annotations
 
-import glob
+import os
+import re
 import shutil
+from functools import cache
 from pathlib import Path
-from typing import Any
+
+from jobsmith.generator.steps import StageView, Stash
+
+# org.apache.tools.ant.DirectoryScanner.DEFAULTEXCLUDES (Ant 1.10, which Jenkins ships).
+DEFAULT_EXCLUDES = (
+    "**/*~", "**/#*#", "**/.#*", "**/%*%", "**/._*",
+    "**/CVS", "**/CVS/**", "**/.cvsignore",
+    "**/SCCS", "**/SCCS/**", "**/vssver.scc",
+    "**/.svn", "**/.svn/**",
+    "**/.git", "**/.git/**", "**/.gitattributes", "**/.gitignore", "**/.gitmodules",
+    "**/.hg", "**/.hg/**", "**/.hgignore", "**/.hgsub", "**/.hgsubstate", "**/.hgtags",
+    "**/.bzr", "**/.bzr/**", "**/.bzrignore",
+    "**/.DS_Store",
+)
 
 
-def stash_of(view: Any, stage: Any) -> tuple[str, list[str]] | None:
-    """(stash name, patterns) of a stage, or None when it hands nothing on."""
-    stash = getattr(view, "stash", None)
-    if stash is not None:
-        return str(stash.name), [p for p in str(stash.includes).split(",") if p]
-    outputs = tuple(getattr(stage, "outputs", None) or ())
-    if not outputs:
+def patterns(stash: Stash) -> list[str]:
+    """The include patterns as `Util.createFileSet` reads them."""
+    found = [part.strip() for part in stash.includes.split(",")]
+    return [f"{p}**" if p.endswith(("/", "\\")) else p for p in found if p]
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for segment in re.split(r"[/\\]+", pattern.strip("/\\")):
+        if segment == "**":
+            parts.append("(?:[^/]+/)*")
+        else:
+            body = "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c)
+                           for c in segment)
+            parts.append(body + "/")
+    return re.compile("".join(parts))
+
+
+def ant_match(pattern: str, path: str) -> bool:
+    """Whether the relative `path` (with `/`) matches the Ant `pattern`."""
+    return _compiled(pattern).fullmatch(path + "/") is not None
+
+
+def included_files(workspace: Path, includes: list[str]) -> list[str]:
+    """The workspace's files the patterns take (relative, sorted), as `getIncludedFiles`
+    gives them with the default excludes on. Directories linked in are followed (Ant
+    follows them), each real directory once."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for top, dirs, files in os.walk(workspace, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        base = Path(top).relative_to(workspace).as_posix()
+        for name in files:
+            rel = name if base == "." else f"{base}/{name}"
+            if any(ant_match(p, rel) for p in includes) and not any(
+                    ant_match(p, rel) for p in DEFAULT_EXCLUDES):
+                found.append(rel)
+    return sorted(found)
+
+
+def stash(stashes: dict[str, Path], view: StageView, workspace: Path) -> str | None:
+    """Keep the stage's outputs; -> a problem (where Jenkins' `stash` fails) or None."""
+    if view.stash is None:
         return None
-    patterns = [f"{p.rstrip('/')}/**" if p.endswith("/") else p for p in map(str, outputs)]
-    return f"jobsmith outputs of {stage.name}", patterns
-
-
-def stash(stashes: dict[str, Path], view: Any, stage: Any, workspace: Path) -> str | None:
-    """Keep the stage's outputs; a problem (as Jenkins' `stash` reports it) or None."""
-    found = stash_of(view, stage)
-    if found is None:
-        return None
-    name, patterns = found
-    files = sorted({Path(workspace, match) for pattern in patterns
-                    for match in glob.glob(pattern, root_dir=workspace, recursive=True)
-                    if Path(workspace, match).is_file()})
+    includes = patterns(view.stash)
+    files = included_files(workspace, includes)
     if not files:
-        return f"no files match the outputs {', '.join(patterns)} (Jenkins' stash fails too)"
+        return (f"no file matches the outputs {', '.join(includes)}; Jenkins' stash fails "
+                f"the stage too (No files included in stash ‘{view.stash.name}’)")
     keep = Path(workspace.parent, f"stash-{len(stashes)}")
-    for path in files:
-        target = keep / path.relative_to(workspace)
+    for rel in files:
+        target = keep / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-    stashes[name] = keep
+        shutil.copy2(workspace / rel, target, follow_symlinks=False)
+    stashes[view.stash.name] = keep
     return None
 
 
-def unstash(stashes: dict[str, Path], view: Any, workspace: Path) -> None:
-    """Bring in the stashes the pipeline unstashes for this stage (all earlier ones
-    before the generator lists them)."""
-    names = getattr(view, "unstash", None)
-    for name in (list(stashes) if names is None else names):
-        if name in stashes:
-            shutil.copytree(stashes[name], workspace, dirs_exist_ok=True)
+def unmatched(view: StageView, workspace: Path) -> list[str]:
+    """Patterns of the stage's outputs that took no file while others did: Jenkins'
+    `stash` says nothing about them, and a later stage then misses those files."""
+    if view.stash is None:
+        return []
+    includes = patterns(view.stash)
+    return [p for p in includes if not included_files(workspace, [p])]
+
+
+def unstash(stashes: dict[str, Path], view: StageView, workspace: Path) -> list[str]:
+    """Bring in the stashes the pipeline unstashes for this stage; -> the names of those
+    no stage of this try made (`--stage` ran only a later stage)."""
+    missing = []
+    for name in view.unstash:
+        kept = stashes.get(name)
+        if kept is None:
+            missing.append(name)
+            continue
+        shutil.copytree(kept, workspace, symlinks=True, dirs_exist_ok=True)
+    return missing

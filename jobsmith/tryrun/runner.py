@@ -96,7 +96,6 @@ def try_job(options: TryOptions, echo: Echo, environ: Mapping[str, str] | None =
     base = agent_environment(local, options.send_alerts, options.send_metrics)
     base.update(params)  # Jenkins exposes parameters as environment variables
     views = _select(stage_views(job), options.stage)
-    stages = {stage.name: stage for stage in job.all_stages}
 
     echo(f"jobsmith try: {job.full_name}, {_count(views)} here, as its pipeline runs "
          f"{'it' if len(views) == 1 else 'them'}")
@@ -104,7 +103,7 @@ def try_job(options: TryOptions, echo: Echo, environ: Mapping[str, str] | None =
         echo(f"jobsmith try: {note}")
     root = Path(tempfile.mkdtemp(prefix="jobsmith-try-"))
     run = StageRun(job=job, base_env=base, secrets=secrets, root=root, echo=echo,
-                   output=output, stages=stages)
+                   output=output)
     result = TryResult(job.full_name)
     try:
         for view in views:

@@ -15,15 +15,15 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from jobsmith.generator.steps import GroupView, StageView
-from jobsmith.spec.model import JobSpec, Stage
+from jobsmith.spec.model import JobSpec
 from jobsmith.tryrun.environment import build_variables, override
-from jobsmith.tryrun.outputs import stash, unstash
+from jobsmith.tryrun.outputs import stash, unmatched, unstash
 
 # What the pipeline's `timeout` step does to a step it ends: SIGTERM, then after
 # durable-task's grace, SIGKILL.
@@ -40,7 +40,6 @@ class StageRun:
     root: Path
     echo: Callable[[str], None]
     output: BinaryIO | None
-    stages: Mapping[str, Stage]
     stashes: dict[str, Path] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,6 +49,9 @@ def _checkout(run: StageRun, view: StageView, workspace: Path) -> bool:
         return True
     checkout = view.checkout
     run.echo(f"jobsmith try: [{view.name}] git clone {checkout.git} (branch {checkout.branch})")
+    if checkout.credentials:
+        run.echo(f"jobsmith try: [{view.name}] with your own git credentials; "
+                 f"{checkout.credentials!r} is a Jenkins credential, not used here")
     done = subprocess.run(["git", "clone", "--quiet", "--branch", checkout.branch,
                            checkout.git, str(workspace)], check=False)
     if done.returncode != 0:
@@ -76,7 +78,10 @@ def _start(run: StageRun, view: StageView, prefix: bool) -> _Started:
     if not _checkout(run, view, workspace):
         raise _CheckoutFailed
     with run.lock:
-        unstash(run.stashes, view, workspace)
+        missing = unstash(run.stashes, view, workspace)
+    for name in missing:
+        run.echo(f"jobsmith try: [{view.name}] the pipeline unstashes {name!r} here, from a "
+                 "stage this try did not run; the step starts without those files")
     env = override({**run.base_env, **build_variables(run.job, workspace, view.name)},
                    view.env)
     env.update(run.secrets)  # withCredentials binds them inside withEnv
@@ -137,13 +142,14 @@ def _finish(run: StageRun, started: _Started, aborted: bool) -> str:
     if status != 0:
         run.echo(f"jobsmith try: [{view.name}] FAILURE: script returned exit code {status}")
         return "FAILURE"
-    stage = run.stages.get(view.name)
-    if stage is not None:
-        with run.lock:
-            problem = stash(run.stashes, view, stage, started.workspace)
-        if problem:
-            run.echo(f"jobsmith try: [{view.name}] FAILURE: {problem}")
-            return "FAILURE"
+    with run.lock:
+        problem = stash(run.stashes, view, started.workspace)
+    if problem:
+        run.echo(f"jobsmith try: [{view.name}] FAILURE: {problem}")
+        return "FAILURE"
+    for pattern in unmatched(view, started.workspace):
+        run.echo(f"jobsmith try: [{view.name}] note: the output {pattern} matched no file; "
+                 "Jenkins' stash takes the others without a word, and later stages miss it")
     run.echo(f"jobsmith try: [{view.name}] SUCCESS")
     return "SUCCESS"
 

@@ -63,7 +63,7 @@ def test_broken_and_looping_links_fifos_and_directories_named_like_specs(root: P
     }
     result = validate(root)
     assert result.returncode == 2
-    assert "5 problems found" in result.stdout + result.stderr
+    assert "5 problems in 5 files" in result.stdout + result.stderr
 
 
 def test_links_inside_the_root_are_followed(root: Path) -> None:

@@ -1,67 +1,56 @@
-"""Outputs handed from stage to stage as `stash`/`unstash` hand them: Ant-style
-includes (`out/**` for a directory), `allowEmpty: false` (nothing matched fails the
-stage), and each later stage's workspace gets only the stashes named for it."""
+"""Ant patterns as `stash` reads its `includes` (Ant `DirectoryScanner` and
+`SelectorUtils.matchPath`, through core's `Util.createFileSet`): `**` is any number of
+directories (none included), `*` and `?` stay within one name and match a leading dot,
+matching is case-sensitive, a pattern ending in `/` means everything below it, and the
+default excludes leave version-control and editor files out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from jobsmith.tryrun.outputs import stash, unstash
+import pytest
+
+from jobsmith.generator.steps import Stash
+from jobsmith.tryrun.outputs import ant_match, included_files, patterns
 
 
-@dataclass
-class Stash:
-    name: str
-    includes: str
+@pytest.mark.parametrize(("pattern", "path", "matches"), [
+    ("report.csv", "report.csv", True),
+    ("report.csv", "sub/report.csv", False),
+    ("Report.csv", "report.csv", False),
+    ("out/**", "out/a", True),
+    ("out/**", "out/x/y/z.txt", True),
+    ("out/**", "outer/a", False),
+    ("out/**", "out", True),  # `**` stands for no directory too
+    ("**/*.csv", "a.csv", True),
+    ("**/*.csv", "x/y/a.csv", True),
+    ("*.csv", "x/a.csv", False),
+    ("*.csv", ".hidden.csv", True),
+    ("a?c", "abc", True),
+    ("a?c", "a/c", False),
+    ("a**b", "axxb", True),  # `**` inside a name is just two `*`
+    ("x/**/y", "x/y", True),
+    ("x/**/y", "x/1/2/y", True),
+    ("[ab].txt", "a.txt", False),  # no character classes in Ant
+    ("[ab].txt", "[ab].txt", True),
+    ("a+b(c).txt", "a+b(c).txt", True),
+])
+def test_ant_match(pattern: str, path: str, matches: bool) -> None:
+    assert ant_match(pattern, path) is matches
 
 
-@dataclass
-class View:
-    stash: Stash | None = None
-    unstash: tuple[str, ...] | None = None
+def test_includes_are_split_on_commas_and_trimmed() -> None:
+    assert patterns(Stash("s", "report.csv, out/**,dir/ ,")) == ["report.csv", "out/**",
+                                                                  "dir/**"]
 
 
-@dataclass
-class Stage:
-    name: str
-    outputs: tuple[str, ...] = ()
-
-
-def _workspace(root: Path, name: str, files: dict[str, str]) -> Path:
-    workspace = root / name
-    for path, text in files.items():
-        (workspace / path).parent.mkdir(parents=True, exist_ok=True)
-        (workspace / path).write_text(text)
-    workspace.mkdir(exist_ok=True)
-    return workspace
-
-
-def test_a_stash_carries_its_files_into_a_later_workspace(tmp_path: Path) -> None:
-    first = _workspace(tmp_path, "ws-1", {"report.csv": "a,b\n", "out/x/y.txt": "y",
-                                          "scratch.tmp": "no"})
-    stashes: dict[str, Path] = {}
-    view = View(stash=Stash("jobsmith outputs of build", "report.csv,out/**"))
-    assert stash(stashes, view, Stage("build"), first) is None
-    later = _workspace(tmp_path, "ws-2", {})
-    unstash(stashes, View(unstash=("jobsmith outputs of build",)), later)
-    assert sorted(p.relative_to(later).as_posix() for p in later.rglob("*") if p.is_file()) \
-        == ["out/x/y.txt", "report.csv"]
-    elsewhere = _workspace(tmp_path, "ws-3", {})
-    unstash(stashes, View(unstash=()), elsewhere)  # a stage that gets none
-    assert list(elsewhere.iterdir()) == []
-
-
-def test_outputs_without_a_generated_stash_use_the_spec_paths(tmp_path: Path) -> None:
-    first = _workspace(tmp_path, "ws-1", {"dist/app.tar": "t"})
-    stashes: dict[str, Path] = {}
-    assert stash(stashes, View(), Stage("pack", outputs=("dist/",)), first) is None
-    later = _workspace(tmp_path, "ws-2", {})
-    unstash(stashes, View(), later)
-    assert (later / "dist/app.tar").read_text() == "t"
-
-
-def test_nothing_matched_fails_as_stash_does(tmp_path: Path) -> None:
-    empty = _workspace(tmp_path, "ws-1", {})
-    problem = stash({}, View(stash=Stash("s", "report.csv")), Stage("x"), empty)
-    assert problem is not None and "no files match the outputs report.csv" in problem
+def test_files_only_and_the_default_excludes(tmp_path: Path) -> None:
+    for rel in ("out/a", "out/.hidden", "out/.git/config", "out/sub/.gitignore",
+                "out/notes~", "out/#x#", "out/.DS_Store", "out/CVS/Entries", "out/keep.svn",
+                "top.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(rel)
+    (tmp_path / "out/empty").mkdir()
+    assert included_files(tmp_path, ["out/**"]) == ["out/.hidden", "out/a", "out/keep.svn"]
+    assert included_files(tmp_path, ["out"]) == []  # a directory alone is no file
+    assert included_files(tmp_path, ["**/*.txt", "out/a"]) == ["out/a", "top.txt"]

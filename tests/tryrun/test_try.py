@@ -164,6 +164,29 @@ command: echo "$DB_USER:$DB_PASS"
     assert (given.returncode, given.stdout) == (0, "alice:s3cret\n")
 
 
+def test_every_missing_credential_is_named_before_anything_runs(tmp_path: Path) -> None:
+    ran = tmp_path / "ran"
+    jobs = _spec(tmp_path, "api", f"""
+credentials:
+  - {{id: orders-db, username: DB_USER, password: DB_PASS}}
+  - {{id: api-token, variable: TOKEN}}
+command: touch {ran}
+""")
+    done = _try(jobs, "api", env={"DB_USER": "alice"})
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-2:] == [
+        "credential 'orders-db' is bound to DB_PASS: set it in the environment to "
+        "try this job here (jobsmith try takes credentials from local variables of the same "
+        "names)",
+        "credential 'api-token' is bound to TOKEN: set it in the environment to try this job "
+        "here (jobsmith try takes credentials from local variables of the same names)"]
+    assert not ran.exists()
+    # An empty value is a value: Jenkins binds an empty secret too.
+    empty = _try(jobs, "api", env={"DB_USER": "alice", "DB_PASS": "", "TOKEN": "t"})
+    assert empty.returncode == 0, empty.stderr
+    assert ran.exists()
+
+
 def test_no_alert_or_metric_unless_asked(tmp_path: Path) -> None:
     jobs = _spec(tmp_path, "quiet", """
 command: echo "sensu=${JOBSMITH_SENSU-unset} statsd=${JOBSMITH_STATSD-unset}"
