@@ -34,7 +34,6 @@ from jobsmith.generator.seed_script import (
     seed_script,
     upstream_first,
 )
-from jobsmith.generator.ttl import expectation
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
 from jobsmith.spec.tree import SpecFile, SpecLoader, discover, folders_of, tree_links
 
@@ -77,7 +76,7 @@ def _run(task: _Task) -> list[_Outcome]:
             outcomes.append(job)
             continue
         rendered = render_job(job)
-        expected = expectation(job)
+        expected = rendered.expected
         line = job_line(rendered.data)
         files = {
             pipeline: write_file(task.staging, task.target, pipeline, rendered.pipeline.encode()),

@@ -26,7 +26,7 @@ from jobsmith.generator.steps import (
     generated_names,
     stage_views,
 )
-from jobsmith.generator.ttl import expectation
+from jobsmith.generator.ttl import Expectation, expectation
 from jobsmith.spec.model import JobSpec, Parameter
 
 
@@ -35,6 +35,7 @@ class RenderedJob:
     data: dict[str, Any]  # the job's entry in the seed data (OUT/dsl/jobsmith.json)
     pipeline: str
     ttl: float | None
+    expected: Expectation | None  # the missed-run expectation (`ttl.expectation`)
 
 
 def _finalize(value: Any) -> Any:
@@ -63,6 +64,9 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
+        # The templates are package data: compiled once, never checked for changes
+        # (a check is a stat of the file per `get_template`, several per job).
+        auto_reload=False,
     )
     env.filters.update(groovy=groovy_string, groovy_list=groovy_list, bool=_bool,
                        comment=_comment)
@@ -70,12 +74,21 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+@cache
+def _template(name: str) -> jinja2.Template:
+    return _environment().get_template(name)
+
+
+@cache
+def _macros() -> Any:
+    return _template("stages.groovy.j2").module
+
+
 def _macro(name: str, indent: int, *args: Any) -> GroovyCode:
     """A macro of `stages.groovy.j2`, indented. The macros print spec values only
     through the escaping filters (the same `finalize` guard holds inside them), so
     their output is Groovy code."""
-    macros = _environment().get_template("stages.groovy.j2").module
-    text = str(getattr(macros, name)(*args)).rstrip("\n")
+    text = str(getattr(_macros(), name)(*args)).rstrip("\n")
     return GroovyCode(textwrap.indent(text, " " * indent))
 
 
@@ -123,11 +136,11 @@ def _parameter(parameter: Parameter) -> dict[str, Any]:
 
 
 def render_job(job: JobSpec) -> RenderedJob:
-    env = _environment()
-    ttl = missed_run_ttl(job)
+    expected = expectation(job)
+    ttl = float(expected.ttl) if expected is not None else None
     version = GroovyCode(__version__)
     skip = f"jobsmith: not running {job.full_name}: the previous build is still running"
-    pipeline = env.get_template("pipeline.groovy.j2").render(
+    pipeline = _template("pipeline.groovy.j2").render(
         job=job, stages=stage_views(job), version=version, skip_message=skip,
         finish_script=finish_command(job, ttl), finish_label=finish_label(job),
         names=generated_names(job), fan_out=any(s.on_each for s in job.all_stages),
@@ -141,7 +154,7 @@ def render_job(job: JobSpec) -> RenderedJob:
         "pipeline": pipeline,
         "properties": job_properties(job),
     }
-    return RenderedJob(data=data, pipeline=pipeline, ttl=ttl)
+    return RenderedJob(data=data, pipeline=pipeline, ttl=ttl, expected=expected)
 
 
 def folder_data(folder: str) -> dict[str, str]:
@@ -151,6 +164,6 @@ def folder_data(folder: str) -> dict[str, str]:
 def render_seed_script(data_path: str, data_format: int) -> str:
     """The seed's fixed Job DSL script, reading its data from `data_path` (relative to
     the seed workspace)."""
-    return _environment().get_template("jobsmith.groovy.j2").render(
+    return _template("jobsmith.groovy.j2").render(
         version=GroovyCode(__version__), data_path=data_path, data_format=data_format,
     )

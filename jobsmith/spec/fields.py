@@ -6,6 +6,7 @@ from one definition.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from pydantic import (
@@ -22,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from jobsmith.durations import ALLOWED as DURATION_ALLOWED
 from jobsmith.durations import DurationError, parse_duration
+from jobsmith.spec.labels import LabelError, check_label_expression
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 HANDLER = r"^[A-Za-z0-9_.-]+$"
@@ -170,13 +172,21 @@ def _env_map(value: dict[str, str]) -> dict[str, str]:
 EnvMap = Annotated[dict[Identifier, Text], AfterValidator(_env_map)]
 
 
-def _label_expression(value: Any) -> Any:
-    from jobsmith.spec.labels import LabelError, check_label_expression
+@functools.lru_cache(maxsize=4096)
+def _label_error(value: str) -> LabelError | None:
+    """Why Jenkins would reject the label expression `value` (None: it accepts it).
+    Remembered: many jobs share a few expressions."""
+    try:
+        check_label_expression(value)
+    except LabelError as error:
+        return error
+    return None
 
+
+def _label_expression(value: Any) -> Any:
     if isinstance(value, str):
-        try:
-            check_label_expression(value)
-        except LabelError as error:
+        error = _label_error(value)
+        if error is not None:
             raise PydanticCustomError(
                 "label",
                 "not a valid Jenkins label expression: {message} (at character {col}); "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -396,9 +397,10 @@ class JobSpec(JobDocument):
     def base_name(self) -> str:
         return self.full_name.rpartition("/")[2]
 
-    @property
+    @cached_property
     def steps(self) -> tuple[Stage | ParallelGroup, ...]:
-        """What runs, in order: a `command` job is one stage named after the job."""
+        """What runs, in order: a `command` job is one stage named after the job
+        (made once: the generator asks for it several times per job)."""
         if self.stages is not None:
             return self.stages
         return (Stage.model_construct(name=self.base_name, command=self.command,

@@ -250,6 +250,8 @@ def _defaults(directory: Path, root: Path, cache: dict[Path, Located | None],
 
 def _merge(layers: list[Located]) -> Located:
     """Deep-merge layers (later wins): maps merge, lists and scalars replace."""
+    if len(layers) == 1:  # no defaults apply: the job's own file, as it is (read-only)
+        return layers[0]
     merged = Located(data={})
     for layer in layers:
         merged.data = _merge_value(merged.data, layer.data, (), layer, merged)
@@ -319,4 +321,11 @@ def _fires_within_two_years(job: JobSpec) -> bool:
 
     assert job.schedule is not None
     resolved = job.schedule.resolve(job.full_name)
+    if any(_every_day(line.days, line.weekdays) for line in resolved.lines):
+        # Fires on every day of the months it names, and each month comes within a year.
+        return True
     return bool(next_runs(resolved, datetime.now(UTC), 1))
+
+
+def _every_day(days: tuple[int, ...], weekdays: tuple[int, ...]) -> bool:
+    return len(days) == 31 and len(weekdays) == 7
