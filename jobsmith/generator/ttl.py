@@ -47,9 +47,9 @@ class Expectation:
 def expectation(job: JobSpec) -> Expectation | None:
     """The job's missed-run expectation; None when it has none (not scheduled, disabled,
     `alerts.missed_runs: false`, or a schedule that never fires)."""
-    if job.schedule is None or job.disabled or not job.alerts.missed_runs:
+    if job.resolved_schedule is None or job.disabled or not job.alerts.missed_runs:
         return None
-    gap = _longest_gap(job.schedule.resolve(job.full_name))
+    gap = _longest_gap(job.resolved_schedule)
     if gap is None:
         return None
     run = longest_run(job)

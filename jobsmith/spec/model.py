@@ -22,7 +22,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from jobsmith.cron import CronError, Schedule, iso_interval_to_lines, parse_schedule
+from jobsmith.cron import (
+    CronError,
+    ResolvedSchedule,
+    Schedule,
+    iso_interval_to_lines,
+    parse_schedule,
+)
 from jobsmith.errors import Location
 from jobsmith.spec.fields import (
     CREDENTIAL_ID,
@@ -396,6 +402,12 @@ class JobSpec(JobDocument):
     @property
     def base_name(self) -> str:
         return self.full_name.rpartition("/")[2]
+
+    @cached_property
+    def resolved_schedule(self) -> ResolvedSchedule | None:
+        """The schedule with every `H` drawn as Jenkins draws it for this job (made once:
+        validation and the generator both need it)."""
+        return self.schedule.resolve(self.full_name) if self.schedule is not None else None
 
     @cached_property
     def steps(self) -> tuple[Stage | ParallelGroup, ...]:

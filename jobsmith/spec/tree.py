@@ -72,8 +72,9 @@ def discover(root: Path) -> Discovery:
     files: list[SpecFile] = []
     seen: set[str] = set()
     for path in _spec_files(root, problems):
-        display = _display(root, path)
-        full_name = path.relative_to(root).with_suffix("").as_posix()
+        relative = path.relative_to(root)
+        display = str(root / relative)
+        full_name = relative.with_suffix("").as_posix()
         bad_name = full_name_problem(full_name)
         if bad_name is not None:
             problems.append(Problem(Location(display), f"not a Jenkins job or folder name: "
@@ -85,10 +86,10 @@ def discover(root: Path) -> Discovery:
             continue
         seen.add(full_name.lower())
         files.append(SpecFile(path, full_name, display))
-    folders = {spec.full_name.rpartition("/")[0] for spec in files}
+    folders = set(folders_of(spec.full_name for spec in files))  # at every depth
     for spec in files:
         name = spec.full_name
-        if any(folder == name or folder.startswith(f"{name}/") for folder in folders):
+        if name in folders:
             problems.append(Problem(Location(spec.display),
                                     f"job {name!r} has the name of a folder of other jobs "
                                     f"({name}/); Jenkins cannot hold both: rename one"))
@@ -319,8 +320,8 @@ def _fires_within_two_years(job: JobSpec) -> bool:
 
     from jobsmith.cron import next_runs
 
-    assert job.schedule is not None
-    resolved = job.schedule.resolve(job.full_name)
+    resolved = job.resolved_schedule
+    assert resolved is not None
     if any(_every_day(line.days, line.weekdays) for line in resolved.lines):
         # Fires on every day of the months it names, and each month comes within a year.
         return True
