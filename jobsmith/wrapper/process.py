@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import os
 import select
-import signal
 import time
 
 from jobsmith.wrapper.channels import Channels

@@ -36,11 +36,22 @@ def _prctl_fast(option: int, value: int) -> int:
     `_ctypes.call_function` is CPython's low-level call helper; where it is missing the
     caller falls back to `ctypes`.
     """
+    return libc_call("prctl", option, value, 0, 0, 0)
+
+
+def libc_call(name: str, *args: int) -> int:
+    """Call the C library's function `name` with int arguments; its int result (errno is
+    not kept). Raises ImportError, AttributeError or OSError where `_ctypes` cannot.
+
+    The Python standard library has no prctl, so the wrapper needs `_ctypes` in any
+    case; the calls that would otherwise import one more extension module (`fcntl`,
+    a few tenths of a millisecond of every start) go through it too.
+    """
     import _ctypes
 
     handle = _ctypes.dlopen(None, 0)  # type: ignore[arg-type]  # None: the program itself
-    address = _ctypes.dlsym(handle, "prctl")
-    return int(_ctypes.call_function(address, (option, value, 0, 0, 0)))
+    address = _ctypes.dlsym(handle, name)
+    return int(_ctypes.call_function(address, args))
 
 
 def descendants(root: int, exclude: set[int] | None = None, proc: str = "/proc") -> list[int]:

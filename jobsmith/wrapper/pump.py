@@ -61,7 +61,16 @@ class OutputPump:
 
 
 def grow_pipe(fd: int) -> None:
-    """Ask for a 256 KiB pipe buffer (fewer wake-ups); keep the default where refused."""
+    """Ask for a 256 KiB pipe buffer (fewer wake-ups); keep the default where refused
+    (the call then returns -1)."""
+    try:
+        # `_ctypes` is loaded already (for prctl): cheaper than importing `fcntl`.
+        from jobsmith.wrapper.proctree import libc_call
+
+        libc_call("fcntl", fd, F_SETPIPE_SZ, PIPE_SIZE)
+        return
+    except (ImportError, AttributeError, OSError):
+        pass
     try:
         import fcntl
 
