@@ -33,8 +33,9 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, in
 @dataclass(frozen=True)
 class Usage:
     wall: float  # seconds
-    cpu: float  # user + system seconds of the child
+    cpu: float  # user + system seconds of the child (and of the children it waited for)
     peak_kib: int
+    sys: float = 0.0  # the system part of `cpu`
 
 
 def usage(argv: list[str], env: dict[str, str] | None = None,
@@ -48,4 +49,4 @@ def usage(argv: list[str], env: dict[str, str] | None = None,
     child.returncode = code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{' '.join(argv[:4])} ... exited {code}")
-    return Usage(elapsed, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss)
+    return Usage(elapsed, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss, rusage.ru_stime)
