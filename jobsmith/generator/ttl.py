@@ -5,12 +5,19 @@ check (`create_check_ttl_results` in `lib/sensu/server/process.rb`); `executed` 
 build's start. Sensu Go measures from the event's arrival, which is later, so a TTL
 right for 1.x is right for Go too. From the start of build k to the result of build k+1:
 
+- a build runs for at most R = L + `alerts.max_wait` (its wait for a lock, taken inside
+  the build, or for an executor, before it);
 - the next fire comes at most `gap` (the schedule's longest gap) after build k's fire;
 - if build k is still running then, the next one waits for it (`concurrency: queue`;
-  Jenkins folds the ticks into one waiting item), so it starts after max(gap, L);
-- it may wait `alerts.max_wait` for its lock or an executor, then runs for at most L.
+  Jenkins folds the ticks into one waiting item), so it starts after max(gap, R), and
+  its result comes at most R later: TTL = max(gap, R) + R + grace;
+- `concurrency: skip` skips a tick while build k runs: the next build starts at the
+  first tick after k ended (at most R + gap after k started) and its result comes when
+  it ends or, should it run past a tick, that skipped tick's result comes first (at
+  most min(R, gap + max_wait) later, a tick while it waits for an executor being
+  folded): TTL = R + gap + min(R, gap + max_wait) + grace.
 
-So TTL = max(gap, L) + L + max_wait + grace, where L, the longest a build may run,
+L, the longest a build may run,
 is the sum over steps of their outer timeouts (the slowest of a parallel group), or
 `alerts.max_duration` when a step has no timeout. A job with neither gets the
 documented default L = gap (a run may take until the next one is due): generous, so
@@ -58,7 +65,12 @@ def expectation(job: JobSpec) -> Expectation | None:
     bounded = run is not None
     longest = run if run is not None else gap
     wait = job.alerts.max_wait or 0.0
-    ttl = max(gap, longest) + longest + wait + GRACE
+    run = longest + wait  # a build's longest, a wait for its lock (inside the build) too
+    # `skip`: a tick while the build runs is skipped, the next build starts at the
+    # first tick after it ends, and its result comes when it ends or, when it runs
+    # past a tick, the skipped tick's result comes first.
+    skip = job.concurrency == "skip"
+    ttl = (run + gap + min(run, gap + wait) if skip else max(gap, run) + run) + GRACE
     return Expectation(ttl=int(ttl), run_bound=int(longest + wait + GRACE),
                        longest_run=longest, bounded=bounded)
 

@@ -124,12 +124,18 @@ def deliver_in_order(
     sender: Callable[[dict[str, Any], float], tuple[str, str]] = raw
     ordered = None
     if settings.outbox:
-        from jobsmith.wrapper.ledger import Ledger, OrderedSender, newest_in_outbox, order_key
+        from jobsmith.wrapper.ledger import (
+            Ledger,
+            OrderedSender,
+            newest_in_outbox,
+            order_key,
+            orders,
+        )
         from jobsmith.wrapper.outbox import Outbox
 
         known = newest_in_outbox(settings.outbox)
         name, key = check["name"], order_key(check)
-        if key > known.get(name, (-1, -1)):
+        if orders(check) and key > known.get(name, (-1, -1)):
             known[name] = key
         ordered = OrderedSender(Ledger(settings.outbox), raw, known)
         sender = ordered

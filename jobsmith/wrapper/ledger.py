@@ -40,6 +40,15 @@ def order_key(check: dict[str, Any]) -> tuple[int, int]:
     )
 
 
+def orders(check: dict[str, Any]) -> bool:
+    """Whether `check` takes part in the order. A build that did not run (`outcome`
+    `not_built`: skipped because the previous build still runs, or superseded) says
+    nothing newer about the job than a build still running: it never supersedes
+    another result (the running build's outcome, sent after it, must be shown), nor is
+    it recorded as the newest sent. It is itself superseded by a newer result."""
+    return check.get("outcome") != "not_built"
+
+
 class Ledger:
     """`<directory>/.sent/<check name>`: the order key last sent for that check."""
 
@@ -114,7 +123,7 @@ def newest_in_outbox(directory: str) -> dict[str, tuple[int, int]]:
         if name.startswith(".") or not (name.endswith(".json") or ".sending-" in name):
             continue
         check = _peek(os.path.join(directory, name))
-        if isinstance(check, dict) and isinstance(check.get("name"), str):
+        if isinstance(check, dict) and isinstance(check.get("name"), str) and orders(check):
             key = order_key(check)
             if key > newest.get(check["name"], (-1, -1)):
                 newest[check["name"]] = key
@@ -174,6 +183,6 @@ class OrderedSender:
             if state == UNCONFIRMED:
                 self.notes.append(f"{name}: {reason}; not sent again (it would arrive twice)")
                 state = DELIVERED
-            if state == DELIVERED:
+            if state == DELIVERED and orders(check):
                 entry.record(check)
             return state, reason

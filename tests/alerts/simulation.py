@@ -4,7 +4,8 @@ What is jobsmith's own here (nothing of it is re-implemented):
 - the TTL a job's results carry: `generator.ttl.expectation` of the job's real spec,
   loaded by `spec.load_tree`; the fire times: `cron.runs_between` of its schedule;
 - the build's one result: each build ends with the finish step exactly as the generated
-  pipeline calls it, `wrapper.options.parse_args` of its command line and then
+  pipeline calls it (`generator.steps.finish_command`, its variables expanded as `sh`
+  does), `wrapper.options.parse_args` of that command line and then
   `wrapper.finish.finish_build` (outcome, status, TTL, ordering, outbox, delivery), with
   only the wall clock replaced by the virtual one; a failed stage hands its record
   (`wrapper.build.part_record`) over in `JOBSMITH_FAILED_PART`, as the pipeline does;
@@ -33,6 +34,7 @@ outbox is **lost**.
 from __future__ import annotations
 
 import json
+import shlex
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +45,8 @@ from typing import Any
 import yaml
 
 from jobsmith.cron import runs_between
-from jobsmith.durations import format_duration
+from jobsmith.generator.render import missed_run_ttl
+from jobsmith.generator.steps import finish_command
 from jobsmith.generator.ttl import Expectation, expectation
 from jobsmith.spec import load_tree
 from jobsmith.spec.model import JobSpec
@@ -121,20 +124,17 @@ def fires(job: JobSpec, start: float, end: float) -> list[float]:
 
 
 def finish_argv(job: JobSpec, build: Build, previous: str | None) -> list[str]:
-    """The generated pipeline's finish step, its `$JOBSMITH_*` values expanded."""
-    expected = expectation(job)
-    argv = ["--job", job.full_name]
-    if expected is not None:
-        argv += ["--ttl", format_duration(expected.ttl)]
-    if job.alerts.max_duration is not None:
-        argv += ["--max-duration", format_duration(job.alerts.max_duration)]
-    if job.alerts.handlers:
-        argv += ["--alert-handlers", ",".join(job.alerts.handlers)]
-    argv += ["--finish", build.result, "--build-started", str(int(build.start * 1000)),
-             "--build-number", str(build.number)]
-    if previous is not None:
-        argv += ["--previous-result", previous]
-    return argv
+    """The arguments after `jobsmith run` of the generated pipeline's finish step
+    (`generator.steps.finish_command`), its `"$VARIABLE"`s expanded as `sh` does."""
+    values = {"JOBSMITH_BUILD_RESULT": build.result,
+              "JOBSMITH_BUILD_STARTED": str(int(build.start * 1000)),
+              "BUILD_NUMBER": str(build.number), "JOBSMITH_PREVIOUS_RESULT": previous or ""}
+    script = finish_command(job, missed_run_ttl(job))
+    for name, value in values.items():
+        script = script.replace(f'"${name}"', shlex.quote(value))
+    argv = shlex.split(script)
+    assert argv[:2] == ["jobsmith", "run"] and "$" not in script, script
+    return argv[2:]
 
 
 def failed_part(build: Build) -> dict[str, Any] | None:
@@ -192,11 +192,12 @@ class Player:
 
     def play(self) -> Score:
         jobs = load_jobs(self.s.jobs, self.root)
+        end = START + self.s.days * DAY
         builds = sorted(self.s.builds(jobs), key=lambda b: (b.start, b.job))
         numbers: dict[str, int] = {}
         for build in builds:
             numbers[build.job] = build.number = numbers.get(build.job, 0) + 1
-        end = START + self.s.days * DAY
+        builds = [b for b in builds if b.end < end]  # the others end next month
         events: list[tuple[float, int, Any]] = [(b.end, 1, b) for b in builds]
         for a, b in self.s.down:
             events += [(a, 0, ("down", a)), (b, 0, ("up", b))]

@@ -1,4 +1,4 @@
-"""The missed-run TTL: table-driven over schedules, bounds, overshoot and waits.
+"""The missed-run TTL: table-driven over schedules, bounds, overshoot, waits, `skip`.
 
 Sensu 1.x raises the TTL event when `now - executed >= ttl` for a check's last result
 (`create_check_ttl_results` in sensu's `lib/sensu/server/process.rb`), `executed`
@@ -40,10 +40,18 @@ def job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[str, object]
         # a run longer than the gap: the next one waits for it (max(gap, L) + L)
         ({"schedule": "*/15 * * * *", "command": "x", "alerts": {"max_duration": "1h"}},
          2 * HOUR + GRACE, HOUR + GRACE, True),
-        # a lock held elsewhere for up to two hours
+        # a lock held elsewhere for up to two hours: a run may wait that long, and the
+        # next one (queued behind it) too (the alert simulation's "lock held 2h")
         ({"schedule": "0 * * * *", "command": "x", "lock": "db",
           "alerts": {"max_duration": "5m", "max_wait": "2h"}},
-         HOUR + 300 + 2 * HOUR + GRACE, 300 + 2 * HOUR + GRACE, True),
+         2 * (300 + 2 * HOUR) + GRACE, 300 + 2 * HOUR + GRACE, True),
+        # concurrency: skip, a run longer than the gap (1h5m + 10s kill + 60s = 3970 s):
+        # the next run starts at the first tick after it, and runs up to the next tick
+        ({"schedule": "0 * * * *", "command": "x", "timeout": "65m", "concurrency": "skip"},
+         3970 + HOUR + HOUR + GRACE, 3970 + GRACE, True),
+        # concurrency: skip, a short run: the next starts within the gap
+        ({"schedule": "0 * * * *", "command": "x", "timeout": "10m", "concurrency": "skip"},
+         670 + HOUR + 670 + GRACE, 670 + GRACE, True),
     ],
 )
 def test_expectation(

@@ -82,3 +82,32 @@ def test_the_ledger_orders_by_start_then_build_number(tmp_path: Path) -> None:
         assert not entry.supersedes(result("a", 100, 0, build=3))
         assert not entry.supersedes(result("a", 101, 0))
     assert order_key({"executed": "x"}) == (0, 0)
+
+
+def test_a_skipped_build_never_hides_the_outcome_of_the_build_still_running(
+    fake_sensu: FakeSensu, tmp_path: Path
+) -> None:
+    """`concurrency: skip`: build 8 starts while build 7 runs and ends at once as
+    NOT_BUILT; build 7 fails later. Its start is older, yet its failure is the news (the
+    alert simulation's "skip" scenario missed such failures before)."""
+    settings = AgentSettings(sensu=parse_sensu_url(fake_sensu.tcp_url), outbox=str(tmp_path))
+    said: list[str] = []
+    skipped = dict(result("a", 5000, 0, build=8), outcome="not_built")
+    deliver_in_order(skipped, settings, said.append)
+    deliver_in_order(dict(result("a", 4000, 2, build=7), outcome="failure"), settings,
+                     said.append)
+    received = fake_sensu.wait_for(2)
+    assert [item["build"] for item in received] == [8, 7]
+    assert fake_sensu.current[("jobsmith", "jobsmith.a")]["status"] == 2
+    # The same through the outbox: both stored while Sensu was down, then one run.
+    outbox = Outbox(str(tmp_path / "later"))
+    outbox.put(dict(result("b", 5000, 0, build=8), outcome="not_built"))
+    later = AgentSettings(sensu=parse_sensu_url(fake_sensu.tcp_url), outbox=outbox.directory)
+    deliver_in_order(dict(result("b", 4000, 2, build=7), outcome="failure"), later,
+                     said.append)
+    assert [item["build"] for item in fake_sensu.wait_for(4)[2:]] == [8, 7]
+    # A build that did not run is itself older than a newer outcome: not sent.
+    deliver_in_order(dict(result("a", 3000, 0, build=6), outcome="not_built"), settings,
+                     said.append)
+    assert len(fake_sensu.wait_for(5, timeout=0)) == 4
+    assert not (tmp_path / "later" / "superseded").exists()
