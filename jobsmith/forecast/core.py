@@ -16,16 +16,21 @@ POLICIES = {"queue": QUEUE, "skip": SKIP, "replace": REPLACE, "parallel": PARALL
 # from the origin), then its run's number, then its branch and its agent (on_each).
 PRIORITY_AT, TIME_AT, RUN_AT = 96, 64, 32
 ANY_KIND = -2  # `watch`: every kind of agent (-1: none)
+FRESH = -2  # the `kind` of a request made this instant and not queued yet
 
 
 class WaitedTooLong(Exception):
-    """A run waited longer than the advice allows for the watched kind of agent."""
+    """A run waited longer than the advice allows for the watched kind of agent (the
+    arguments: that kind, and every kind that could have served the request)."""
 
 
 class Simulation:
     def __init__(self, jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
                  origin: int, trace: bool = True, watch: int = -1,
-                 max_wait: float = 0.0) -> None:
+                 max_wait: float = 0.0, demand: bool = False) -> None:
+        """`watch`, `max_wait`: stop (WaitedTooLong) at the first run that waits longer
+        for the watched kind (or ANY_KIND); `demand`: every kind unlimited, and what each
+        serves recorded in `served` (the advice's demand)."""
         # Jobs by number, in name order: the order in which Jenkins' timer thread meets
         # them, PrioritySorter's last tie-break for items that entered the same second.
         self.models = sorted(jobs, key=lambda job: job.name)
@@ -33,8 +38,11 @@ class Simulation:
         self.kinds, self.origin, self.window_end = kinds, origin, window_end
         self.classes = classes = Classes(kinds)
         self.pinning = any(b.on_each for job in jobs for step in job.steps for b in step) \
-            and any(k.count >= 0 for k in kinds)
-        self.unlimited_pins = bool(kinds) and kinds[0].count < 0
+            and any(k.count >= 0 for k in kinds) and not demand
+        self.unlimited_pins = (bool(kinds) and kinds[0].count < 0) or demand
+        # per kind: (entered, order, seconds, run) of each request it served
+        self.served: list[list[tuple[int, int, int, int]]] | None = \
+            [[] for _ in kinds] if demand else None
         locks: dict[str, int] = {}
         throttles: dict[str, int] = {}
         self.limit: list[int] = []  # per job: its throttle's max_total
@@ -78,7 +86,7 @@ class Simulation:
         self.blocked: list[set[int]] = [set() for _ in throttles]
         self.holder: list[Run | None] = [None] * len(locks)
         self.waiters: list[list[tuple[int, int, Run]]] = [[] for _ in locks]
-        self.free = [k.capacity if k.count >= 0 else UNLIMITED for k in kinds]
+        self.free = [k.capacity if k.count >= 0 and not demand else UNLIMITED for k in kinds]
         self.busy = [0] * len(kinds)
         self.peak = [0] * len(kinds)
         # only with on_each: free executors per agent, and a heap of agents with some
@@ -87,6 +95,8 @@ class Simulation:
         self.queues: list[list[tuple[int, Any]]] = []
         self.waiting_in: list[int] = []  # per class: requests waiting (traced only)
         self.active: set[int] = set()  # classes with requests in their queue
+        self.fresh: list[Run] = []  # one-branch requests made this instant, not queued
+        self.first = [kinds[0] if kinds else -1 for kinds in classes.kinds_of]
         self.times: list[int] = sorted(self.ticks)  # a heap of the instants to come
         self.events: dict[int, list[Any]] = {}  # instant -> runs, pieces, jobs due then
         self.runs: list[Run] = []
@@ -258,13 +268,8 @@ class Simulation:
             self.stuck.setdefault(run.job, self.classes.label_of[cls])
             run.outcome = "stuck"
             return
-        run.cls, run.entered, run.kind = cls, now, -1
-        heapq.heappush(self.queues[cls], (self.priority[j] + ((now - self.origin) << TIME_AT)
-                                          + (run.seq << RUN_AT), run))
-        self.active.add(cls)
-        if self.tracing:
-            self.waiting_in[cls] += 1
-            self.waits_changed = True
+        run.cls, run.entered, run.kind = cls, now, FRESH
+        self.fresh.append(run)
         self.dirty = True
 
     def request_pieces(self, run: Run, now: int) -> None:
@@ -306,6 +311,8 @@ class Simulation:
         self.dirty = True
 
     def assign(self, now: int) -> None:
+        if self.fresh:
+            self.serve_fresh(now)
         queues, free, kinds_of = self.queues, self.free, self.classes.kinds_of
         heads = []
         for cls in list(self.active):
@@ -348,6 +355,75 @@ class Simulation:
             else:
                 heapq.heappop(heads)
 
+    def serve_fresh(self, now: int) -> None:
+        """The requests made this instant: each takes the first kind that can serve it
+        at once when that kind has room for all of them and nothing queued could take
+        it (so the order among them cannot matter); otherwise they queue."""
+        fresh, free, first = self.fresh, self.free, self.first
+        self.fresh = []
+        if not self.pinning:
+            wanted: dict[int, int] = {}
+            for run in fresh:
+                if not run.done:
+                    kind = first[run.cls]
+                    wanted[kind] = wanted.get(kind, 0) + 1
+            if all(free[kind] >= count for kind, count in wanted.items()) and not (
+                    self.active and any(kind in wanted for cls in self.active
+                                        for kind in self.classes.kinds_of[cls])):
+                self.serve_at_once(fresh, now)
+                return
+        origin, priority, queues = self.origin, self.priority, self.queues
+        for run in fresh:
+            if run.done:
+                continue
+            cls = run.cls
+            run.kind = -1
+            heapq.heappush(queues[cls], (priority[run.j] + ((run.entered - origin) << TIME_AT)
+                                         + (run.seq << RUN_AT), run))
+            self.active.add(cls)
+            if self.tracing:
+                self.waiting_in[cls] += 1
+                self.waits_changed = True
+
+    def serve_at_once(self, fresh: list[Run], now: int) -> None:
+        """`begin` for requests that wait for nothing."""
+        free, first, busy, peak = self.free, self.first, self.busy, self.peak
+        events, times, ticks = self.events, self.times, self.ticks
+        tracing, minute = self.tracing, self.minute
+        high, last, demand = self.minutes.high, self.minutes.last, self.demand
+        served = self.served
+        for run in fresh:
+            if run.done:
+                continue
+            kind = run.kind = first[run.cls]
+            run.agent = -1
+            free[kind] -= 1
+            if run.start is None:
+                run.start = now
+            waits = run.waits
+            if kind not in waits:
+                waits[kind] = 0
+            count = busy[kind] = busy[kind] + 1
+            if count > peak[kind]:
+                peak[kind] = count
+            if tracing:
+                if count > high[kind][minute]:
+                    high[kind][minute] = count
+                last[kind][minute] = count
+                demand[kind][minute] += 1
+            if served is not None:
+                order = self.priority[run.j] + ((now - self.origin) << TIME_AT) + \
+                    (run.seq << RUN_AT)
+                served[kind].append((now, order, run.seconds, run.seq))
+            end = now + run.seconds
+            happening = events.get(end)
+            if happening is None:
+                events[end] = [run]
+                if end not in ticks:
+                    heapq.heappush(times, end)
+            else:
+                happening.append(run)
+
     def take(self, cls: int) -> tuple[int, int]:
         """With agents told apart: the first kind, lowest-numbered agent with a free
         executor (or the pinned agent); (-1, -1) when none."""
@@ -382,12 +458,14 @@ class Simulation:
                 entry = queue[0][1]
                 run = entry if isinstance(entry, Run) else entry.run
                 if self.policy[run.j] != REPLACE:  # (it may yet be aborted before it waits)
-                    raise WaitedTooLong
+                    raise WaitedTooLong(self.classes.kinds_of[cls][0],
+                                        self.classes.kinds_of[cls])
 
     def watched(self, kinds: tuple[int, ...]) -> bool:
         return kinds == (self.watch,) if self.watch >= 0 else bool(kinds)  # ANY_KIND
 
     def begin(self, entry: Run | Piece, kind: int, agent: int, now: int) -> None:
+        queued = entry.kind == -1
         entry.kind, entry.agent = kind, agent
         run = entry if type(entry) is Run else entry.run  # type: ignore[union-attr]
         if run.start is None:
@@ -396,7 +474,11 @@ class Simulation:
         waits = run.waits
         total = waits[kind] = waits.get(kind, 0) + waited
         if total > self.max_wait and (kind == self.watch or self.watch == ANY_KIND):
-            raise WaitedTooLong
+            raise WaitedTooLong(kind, self.classes.kinds_of[entry.cls])
+        if self.served is not None:
+            self.served[kind].append((entry.entered, self.priority[run.j] + (
+                (entry.entered - self.origin) << TIME_AT) + (run.seq << RUN_AT),
+                entry.seconds, run.seq))
         busy = self.busy[kind] = self.busy[kind] + 1
         if busy > self.peak[kind]:
             self.peak[kind] = busy
@@ -410,8 +492,9 @@ class Simulation:
             self.demand[kind][entered] += 1
             if waited:
                 self.delayed[kind][entered] += 1
-            self.waiting_in[entry.cls] -= 1
-            self.waits_changed = True
+            if queued:
+                self.waiting_in[entry.cls] -= 1
+                self.waits_changed = True
         self.at(now + entry.seconds, entry)
 
     def trace_waiting(self) -> None:
@@ -485,7 +568,7 @@ class Simulation:
         if run.pieces is None:
             if run.kind >= 0:
                 self.release(run, now)
-            elif run.cls >= 0:
+            elif run.kind == -1 and run.cls >= 0:
                 self.unwait(run.cls)
         else:
             for piece in run.pieces:
@@ -501,6 +584,14 @@ class Simulation:
         if self.tracing:
             self.waiting_in[cls] -= 1
             self.waits_changed = True
+
+    def unserved_kinds(self) -> tuple[int, tuple[int, ...]]:
+        """The first kind (and all kinds) of a request never served; (-1, ()) if none."""
+        for cls, queue in enumerate(self.queues):
+            kinds = self.classes.kinds_of[cls]
+            if kinds and any(not entry.done for _, entry in queue):
+                return kinds[0], kinds
+        return -1, ()
 
     def unserved(self) -> bool:
         """Whether a request the watched kind can serve was never served."""

@@ -43,6 +43,10 @@ class Run:
         "step",
         "waits",
     )
+    agent: int  # (set before they are read)
+    entered: int
+    seconds: int
+    left: int
 
     def __init__(self, j: int, model: JobModel, due: float, folded: int, created: float,
                  seq: int, folds: Sequence[float]) -> None:
@@ -62,9 +66,7 @@ class Run:
         self.kind = -1
         self.pieces: list[Piece] | None = None
         self.done = False
-        self.left = 0
-        self.cls = self.agent = -1
-        self.entered = self.seconds = 0
+        self.cls = -1  # (agent, entered, seconds and left are set before they are read)
 
     @property
     def expected(self) -> float:

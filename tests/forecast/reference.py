@@ -9,7 +9,9 @@ random trees (test_properties.py). Every instant:
    `LockableResourcesManager.unlock` does) and triggers its `after` jobs;
 2. timer ticks fold into the job's queue item or create one;
 3. until nothing changes: queue items in PrioritySorter order start builds when not
-   blocked, then every waiting request, in the same order, takes a free executor.
+   blocked, then every waiting request, in the same order, takes a free executor
+   (requests of one priority that enter at the same instant go in the order in which
+   their builds started: that is the order of their queue item ids).
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ class RefRun:
     end: int | None = None
     step: int = -1
     pieces: list[RefPiece] = field(default_factory=list)
+    number: int = -1  # builds started before this one (Jenkins' queue item ids follow)
 
 
 @dataclass
 class RefPiece:
     run: RefRun
-    key: tuple[int, int, int, str, int, int]
+    key: tuple[int, int, int, int, int, int]
     labels: str | None
     pin: tuple[int, int] | None
     seconds: int
@@ -83,7 +86,7 @@ def reference_simulation(jobs: list[JobModel], kinds: list[AgentKind], window_en
             return
         for index, branch in enumerate(job.steps[run.step]):
             if branch.on_each is None:
-                key = (job.priority, now, run.created, run.job, index, 0)
+                key = (job.priority, now, run.created, run.number, index, 0)
                 run.pieces.append(RefPiece(run, key, branch.label, None, int(branch.seconds)))
                 continue
             targets = [(k, a) for k, kind in enumerate(kinds)
@@ -93,7 +96,7 @@ def reference_simulation(jobs: list[JobModel], kinds: list[AgentKind], window_en
                 finish(run, now)
                 return
             for number, pin in enumerate(targets):
-                key = (job.priority, now, run.created, run.job, index, number)
+                key = (job.priority, now, run.created, run.number, index, number)
                 run.pieces.append(RefPiece(run, key, None, pin, int(branch.seconds)))
         for piece in run.pieces:
             if piece.pin is None and not any(matches(piece.labels, k.labels) for k in kinds):
@@ -118,7 +121,7 @@ def reference_simulation(jobs: list[JobModel], kinds: list[AgentKind], window_en
         due, _, _, folded = items.pop(name)
         job = by_name[name]
         others = running(name)
-        run = RefRun(name, due, folded, now)
+        run = RefRun(name, due, folded, now, number=len(runs))
         runs.append(run)
         if others and job.concurrency == "skip":
             run.outcome, run.start, run.end = "skipped", now, now

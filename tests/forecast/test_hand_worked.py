@@ -82,6 +82,17 @@ def test_priority_orders_the_queue_before_time_and_name():
     assert [name for _, name in starts] == ["p1-z", "p3-m", "p5-a"]
 
 
+def test_builds_that_start_together_ask_for_agents_in_the_order_they_started():
+    # At 10 `b`'s first build ends: its waiting item (in the queue since 5) and `a`'s
+    # (since 10) both start builds, `b` first (time in queue); their stages then enter
+    # the queue at the same instant with the same priority, and the older build's
+    # request has the lower queue item id (`ItemInfo.compareTo`'s last key), so `b`
+    # gets the only agent although `a` sorts first by name.
+    outcome = simulate([job("b", [0, 5], 10), job("a", [10], 10)], [LINUX], T0 + 3600, T0)
+    assert table(outcome, "b") == [(0, 0, 10, 0), (5, 10, 20, 0)]
+    assert table(outcome, "a") == [(10, 20, 30, 0)]
+
+
 def test_skip_replace_and_labels():
     slow = dict(concurrency="skip")
     outcome = simulate([job("s", [0, 5, 10, 15], 12, **slow)], [LINUX], T0 + 3600, T0)

@@ -1,0 +1,147 @@
+"""The agent advice: how many agents of each kind keep every wait within `--max-wait`.
+
+Re-simulating the whole queue for every candidate count is exact but costs a full
+forecast per probe. Instead:
+
+1. One simulation with every kind unlimited gives the demand: the node requests each
+   kind serves when nobody waits for an agent (a request goes to the first kind, in
+   `--agents` order, whose labels match), with when they come, their order in the
+   queue and how long they hold an executor.
+2. For each kind, a replay of its own requests against N agents' executors (served in
+   the queue's order, as `Queue.maintain` does; a run's waits on that kind add up)
+   finds by bisection the smallest N at which no run waits longer than `--max-wait`.
+   The replay is open-loop: a wait does not delay what the run asks for next.
+3. One full simulation with every kind at its advised count checks the answer (all
+   that the replay leaves out: later steps that move, runs that fold, requests that
+   spill over to another kind, locks, throttles). Where a run still waits too long,
+   that kind gets more agents and the check runs again.
+
+So each kind's advice is verified (no run waits longer than `--max-wait` for an agent
+with all kinds at their advice), and minimal for its own demand (one agent less and
+the replay sees a run wait too long) unless the check raised it: by 5 % of the count,
+then twice that, and so on, so raised counts may be above the least that would do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import math
+
+from jobsmith.forecast.core import ANY_KIND, Simulation, WaitedTooLong
+from jobsmith.forecast.model import AgentKind, JobModel
+from jobsmith.forecast.records import Outcome
+
+Request = tuple[int, int, int, int]  # entered, queue order, seconds, run number
+ADVICE_GROWTH = 8  # the advice looks up to 8 times the given count (at least 64 agents)
+CHECKS = 12  # full simulations to verify and raise the advice, at most
+
+
+def advice_cap(count: int) -> int:
+    return max(count * ADVICE_GROWTH, 64)
+
+
+def replay_fits(requests: list[Request], slots: int, max_wait: float) -> bool:
+    """Whether `slots` executors serve `requests` (sorted) so that no run's waits add up
+    to more than `max_wait`: waiting requests are served in queue order whenever an
+    executor is free, the requests of one instant together."""
+    if not requests:
+        return True
+    if slots <= 0:
+        return False
+    push, pop = heapq.heappush, heapq.heappop
+    ends: list[int] = []
+    waiting: list[tuple[int, Request]] = []
+    waited: dict[int, int] = {}
+    free, at, count = slots, 0, len(requests)
+
+    def serve(now: int) -> bool:
+        nonlocal free
+        while free and waiting:
+            entered, _, seconds, run = pop(waiting)[1]
+            if now > entered:
+                total = waited[run] = waited.get(run, 0) + now - entered
+                if total > max_wait:
+                    return False
+            push(ends, now + seconds)
+            free -= 1
+        return True
+
+    while at < count:
+        now = requests[at][0]
+        while waiting and ends and ends[0] < now:  # executors free up before `now`
+            moment = ends[0]
+            while ends and ends[0] == moment:
+                pop(ends)
+                free += 1
+            if not serve(moment):
+                return False
+        while ends and ends[0] <= now:
+            pop(ends)
+            free += 1
+        if free and not waiting:  # the common case: served as it comes
+            push(ends, now + requests[at][2])
+            free -= 1
+            at += 1
+            continue
+        while at < count and requests[at][0] == now:
+            push(waiting, (requests[at][1], requests[at]))
+            at += 1
+        if not serve(now):
+            return False
+    while waiting:
+        moment = ends[0]
+        while ends and ends[0] == moment:
+            pop(ends)
+            free += 1
+        if not serve(moment):
+            return False
+    return True
+
+
+def replay_count(requests: list[Request], kind: AgentKind, max_wait: float,
+                 peak: int) -> int:
+    """The smallest number of agents of `kind` for which the replay fits (bisection; no
+    run waits at all with enough executors for the peak)."""
+    low, high = 0, math.ceil(peak / kind.executors)
+    while low < high:
+        middle = (low + high) // 2
+        if replay_fits(requests, middle * kind.executors, max_wait):
+            high = middle
+        else:
+            low = middle + 1
+    return high
+
+
+def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
+               window_end: int, origin: int, given: Outcome) -> list[int | None]:
+    """Per kind, the advised number of agents (None: none up to advice_cap() found)."""
+    if not kinds or all(kind.count < 0 for kind in kinds):  # unlimited: the peak's need
+        return [math.ceil(given.peak[i] / kind.executors) for i, kind in enumerate(kinds)]
+    demand = Simulation(jobs, kinds, window_end, origin, trace=False, demand=True)
+    demand.run()
+    assert demand.served is not None
+    counts = []
+    for index, kind in enumerate(kinds):
+        requests = sorted(demand.served[index])
+        counts.append(replay_count(requests, kind, max_wait, demand.peak[index]))
+    steps = [max(1, count // 20) for count in counts]
+    for _ in range(CHECKS):
+        trial = [dataclasses.replace(kind, count=count) for kind, count in zip(
+            kinds, counts, strict=True)]
+        check = Simulation(jobs, trial, window_end, origin, False, ANY_KIND, max_wait)
+        try:
+            check.run()
+        except WaitedTooLong as short:
+            late, could = short.args
+        else:
+            late, could = check.unserved_kinds()
+            if late < 0:
+                return list(counts)
+        # more of the kind that served too late, or (at its cap) of another that could
+        grow = [k for k in (late, *could) if counts[k] < advice_cap(kinds[k].count)][:1]
+        if not grow:
+            break
+        counts[grow[0]] = min(counts[grow[0]] + steps[grow[0]], advice_cap(kinds[grow[0]].count))
+        steps[grow[0]] *= 2
+    return [None for _ in kinds]  # no counts found that keep every wait within max_wait
