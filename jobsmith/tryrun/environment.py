@@ -80,22 +80,29 @@ def credential_values(credentials: Sequence[Credential],
     return values
 
 
-def build_variables(job: JobSpec, workspace: Path, stage: str) -> dict[str, str]:
-    """Jenkins' build variables, saying that this is a local try and not a build."""
+# The build number a try reports: no Jenkins build has it (they start at 1).
+TRY_BUILD_NUMBER = "0"
+
+
+def build_variables(job: JobSpec, workspace: Path, stage: str | None) -> dict[str, str]:
+    """Jenkins' build variables, saying that this is a local try and not a build
+    (`STAGE_NAME` only inside a stage: the pipeline's `post` runs outside them)."""
     url = f"jobsmith-try://{os.uname().nodename}/{job.full_name}"
-    return {
+    variables = {
         "JOB_NAME": job.full_name,
         "JOB_BASE_NAME": job.base_name,
-        "BUILD_NUMBER": "0",
+        "BUILD_NUMBER": TRY_BUILD_NUMBER,
         "BUILD_ID": "try",
         "BUILD_TAG": f"jobsmith-try-{job.full_name.replace('/', '-')}",
         "BUILD_URL": url,
         "JOB_URL": url,
         "NODE_NAME": "local-try",
         "WORKSPACE": str(workspace),
-        "STAGE_NAME": stage,
         "JOBSMITH_TRY": "1",
     }
+    if stage is not None:
+        variables["STAGE_NAME"] = stage
+    return variables
 
 
 def override(base: Mapping[str, str], pairs: Sequence[str]) -> dict[str, str]:

@@ -13,6 +13,7 @@ import difflib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from jobsmith.tryrun.environment import (
     credential_values,
     parameter_values,
 )
+from jobsmith.tryrun.finish import run_finish
 from jobsmith.tryrun.stage import StageRun, run_parallel, run_stage
 
 Echo = Callable[[str], None]
@@ -49,6 +51,7 @@ class TryResult:
     job: str
     result: str = "SUCCESS"
     stages: list[tuple[str, str]] = field(default_factory=list)  # (stage, result)
+    finish_status: int | None = None  # the finish step's exit status
 
     @property
     def exit_code(self) -> int:
@@ -105,6 +108,22 @@ def try_job(options: TryOptions, echo: Echo, environ: Mapping[str, str] | None =
     run = StageRun(job=job, base_env=base, secrets=secrets, root=root, echo=echo,
                    output=output)
     result = TryResult(job.full_name)
+    started_ms = int(time.time() * 1000)  # currentBuild.startTimeInMillis
+    try:
+        _run_stages(run, views, result)
+        _finish(run, result, started_ms)
+    finally:
+        if options.keep_workspace:
+            echo(f"jobsmith try: workspaces kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    echo(f"jobsmith try: {job.full_name} finished: {result.result} "
+         f"(exit status {result.exit_code})")
+    return result
+
+
+def _run_stages(run: StageRun, views: list[StageView | GroupView], result: TryResult) -> None:
+    echo = run.echo
     try:
         for view in views:
             if result.result != "SUCCESS":
@@ -126,14 +145,22 @@ def try_job(options: TryOptions, echo: Echo, environ: Mapping[str, str] | None =
         # Ctrl-C is this try's "Abort" button: the running step was stopped.
         echo("jobsmith try: interrupted; the running step was stopped")
         result.result = "ABORTED"
-    finally:
-        if options.keep_workspace:
-            echo(f"jobsmith try: workspaces kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
-    echo(f"jobsmith try: {job.full_name} finished: {result.result} "
-         f"(exit status {result.exit_code})")
-    return result
+
+
+def _finish(run: StageRun, result: TryResult, started_ms: int) -> None:
+    """`post { always }`: the finish step, after a failure or an abort too."""
+    try:
+        status = run_finish(run, result.result, started_ms)
+    except KeyboardInterrupt:
+        run.echo("jobsmith try: interrupted; the finish step was stopped")
+        result.result = "ABORTED"
+        return
+    result.finish_status = status
+    if status != 0:
+        run.echo(f"jobsmith try: the finish step failed (exit status {status}); on Jenkins "
+                 "a failing post step fails the build")
+        if _worse("FAILURE", result.result):
+            result.result = "FAILURE"
 
 
 _ORDER = ["SUCCESS", "UNSTABLE", "FAILURE", "NOT_BUILT", "ABORTED"]

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -42,6 +42,17 @@ class StageRun:
     output: BinaryIO | None
     stashes: dict[str, Path] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The first failing part's `--record`, as the stages' `post { failure }` keep it
+    # (`jobsmithFailed`) for the finish step's JOBSMITH_FAILED_PART.
+    failed_part: str = ""
+
+    def keep_record(self, view: StageView, workspace: Path) -> None:
+        """`post { failure }`: `readFile(record)` once; the first failure wins, and a
+        record that is not there leaves it to the next failure."""
+        with self.lock:
+            if self.failed_part == "":
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    self.failed_part = (workspace / view.record).read_text(encoding="utf-8")
 
 
 def _checkout(run: StageRun, view: StageView, workspace: Path) -> bool:
@@ -85,19 +96,25 @@ def _start(run: StageRun, view: StageView, prefix: bool) -> _Started:
     env = override({**run.base_env, **build_variables(run.job, workspace, view.name)},
                    view.env)
     env.update(run.secrets)  # withCredentials binds them inside withEnv
-    script = control / "script.sh"
-    script.write_text(view.script + "\n", encoding="utf-8")
     run.echo(f"jobsmith try: [{view.name}] in {workspace}")
+    process = sh_step(view.script, workspace, control, env, piped=prefix)
     if prefix:
-        process = subprocess.Popen(["sh", "-xe", str(script)], cwd=workspace, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
         pump = threading.Thread(target=_pump, args=(process, view.name, run), daemon=True)
         pump.start()
         return _Started(view, process, pump, workspace)
-    process = subprocess.Popen(["sh", "-xe", str(script)], cwd=workspace, env=env,
-                               start_new_session=True)
     return _Started(view, process, None, workspace)
+
+
+def sh_step(script: str, workspace: Path, control: Path, env: Mapping[str, str],
+            piped: bool = False) -> subprocess.Popen[bytes]:
+    """`sh(script)` as durable-task starts it: `sh -xe script.sh` in the workspace, in a
+    process group of its own (so an abort reaches the whole tree)."""
+    path = control / "script.sh"
+    path.write_text(script + "\n", encoding="utf-8")
+    return subprocess.Popen(["sh", "-xe", str(path)], cwd=workspace, env=dict(env),
+                            stdout=subprocess.PIPE if piped else None,
+                            stderr=subprocess.STDOUT if piped else None,
+                            start_new_session=True)
 
 
 class _CheckoutFailed(Exception):
@@ -118,7 +135,7 @@ def _pump(process: subprocess.Popen[bytes], name: str, run: StageRun) -> None:
                 os.write(1, data)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -141,11 +158,13 @@ def _finish(run: StageRun, started: _Started, aborted: bool) -> str:
         return "ABORTED"
     if status != 0:
         run.echo(f"jobsmith try: [{view.name}] FAILURE: script returned exit code {status}")
+        run.keep_record(view, started.workspace)
         return "FAILURE"
     with run.lock:
         problem = stash(run.stashes, view, started.workspace)
     if problem:
         run.echo(f"jobsmith try: [{view.name}] FAILURE: {problem}")
+        run.keep_record(view, started.workspace)
         return "FAILURE"
     for pattern in unmatched(view, started.workspace):
         run.echo(f"jobsmith try: [{view.name}] note: the output {pattern} matched no file; "
@@ -167,10 +186,10 @@ def run_stage(run: StageRun, view: StageView) -> str:
     except subprocess.TimeoutExpired:
         run.echo(f"jobsmith try: [{view.name}] the stage's timeout of {view.step_timeout}s "
                  "passed; aborting it as Jenkins would")
-        _stop(process)
+        stop(process)
         aborted = True
     except BaseException:
-        _stop(process)
+        stop(process)
         raise
     return _finish(run, started, aborted)
 
@@ -190,6 +209,7 @@ def run_parallel(run: StageRun, group: GroupView) -> tuple[list[tuple[str, str]]
             results[branch.name] = "FAILURE"
     aborted: set[str] = set()
     stopped: set[str] = set()  # aborted by fail_fast, not by a timeout
+    ended: list[str] = []  # the order the branches ended in, as their `post` blocks run
     lock = threading.Lock()
 
     def watch(branch: StageView, process: subprocess.Popen[bytes]) -> None:
@@ -198,15 +218,17 @@ def run_parallel(run: StageRun, group: GroupView) -> tuple[list[tuple[str, str]]
         except subprocess.TimeoutExpired:
             with lock:
                 aborted.add(branch.name)
-            _stop(process)
+            stop(process)
             status = -1
+        with lock:
+            ended.append(branch.name)
         if status != 0 and group.fail_fast:
             with lock:
                 for other in started:
                     if other.view is not branch and other.process.poll() is None:
                         aborted.add(other.view.name)
                         stopped.add(other.view.name)
-                        _stop(other.process)
+                        stop(other.process)
 
     watchers = [threading.Thread(target=watch, args=(s.view, s.process), daemon=True)
                 for s in started]
@@ -217,9 +239,9 @@ def run_parallel(run: StageRun, group: GroupView) -> tuple[list[tuple[str, str]]
             watcher.join()
     except BaseException:
         for one in started:
-            _stop(one.process)
+            stop(one.process)
         raise
-    for one in started:
+    for one in sorted(started, key=lambda one: ended.index(one.view.name)):
         results[one.view.name] = _finish(run, one, one.view.name in aborted)
     outcomes = [(b.name, results[b.name]) for b in group.branches]
     counted = [result for name, result in outcomes if name not in stopped]

@@ -14,7 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jobsmith.generator.steps import StageView, stage_views
+from jobsmith.generator import render_job
+from jobsmith.generator.groovy import groovy_string
+from jobsmith.generator.render import missed_run_ttl
+from jobsmith.generator.steps import StageView, finish_command, stage_views
 from jobsmith.tryrun.runner import find_job
 
 JOBSMITH = str(Path(sys.executable).parent / "jobsmith")
@@ -68,10 +71,16 @@ command: echo working; exit 75
     job = find_job(jobs, "flaky")
     (view,) = stage_views(job)
     assert isinstance(view, StageView)
-    # The script `sh -xe` ran is the generated pipeline's `sh` step, byte for byte.
+    # The scripts `sh -xe` ran are the generated pipeline's two `sh` steps, byte for
+    # byte: the stage's, and the finish step's in `post { always }`.
     kept = Path(done.stderr.split("workspaces kept in ")[1].split()[0])
-    (script,) = kept.glob("ws-tmp-*/script.sh")
-    assert script.read_text() == view.script + "\n"
+    ran = sorted(path.read_text() for path in kept.glob("ws-tmp-*/script.sh"))
+    pipeline = render_job(job).pipeline
+    steps = sorted(f"{script}\n" for script in (view.script, finish_command(
+        job, missed_run_ttl(job))))
+    assert ran == steps
+    for script in steps:
+        assert f"sh(script: {groovy_string(script.rstrip())}, label: " in pipeline
     assert view.script.startswith(
         "jobsmith run --job flaky --stage flaky --record .jobsmith/flaky.json"
         " --timeout 30s --retries 1 ")

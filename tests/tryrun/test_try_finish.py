@@ -1,0 +1,171 @@
+"""The build's finish step in a try, with real processes: the pipeline's `post { always }`
+runs `jobsmith run --finish` with the build's result (`currentBuild.currentResult`), its
+start and number, and the failing part's record that a stage's `post { failure }` kept
+(see the pipeline template, `jobsmithFinish` and `jobsmithFailed`). A try runs that
+same command line with the result it computed; the metrics reach the reference statsd
+daemon only with --send-metrics, the one Sensu result reaches the strict fake Sensu
+only with --send-alerts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jobsmith.generator.render import missed_run_ttl
+from jobsmith.tryrun.runner import find_job
+from jobsmith.wrapper.metrics import metric_job
+from tests.wrapper.conftest import StatsdDaemon
+from tests.wrapper.fake_sensu import FakeSensu, result_key
+
+JOBSMITH = str(Path(sys.executable).parent / "jobsmith")
+
+
+@pytest.fixture(scope="module")
+def statsd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StatsdDaemon]:
+    daemon = StatsdDaemon(tmp_path_factory.mktemp("statsd"))
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture
+def sensu() -> Iterator[FakeSensu]:
+    fake = FakeSensu()
+    yield fake
+    fake.close()
+
+
+def _spec(tmp_path: Path, name: str, text: str) -> Path:
+    jobs = tmp_path / "jobs"
+    path = jobs / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return jobs
+
+
+def _env(**settings: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith("JOBSMITH_") and k != "BUILD_URL"}
+    return {**base, **settings}
+
+
+def _try(jobs: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([JOBSMITH, "try", *args, "--specs", str(jobs)], capture_output=True,
+                          text=True, env=env, check=False, timeout=120)
+
+
+def _counter(daemon: StatsdDaemon, name: str, value: float) -> dict[str, float]:
+    """The daemon's counters once `name` has `value` (UDP: a datagram may still be on its
+    way when the try ends); after 10 s, whatever they are."""
+    end = time.monotonic() + 10
+    counters = daemon.counters()
+    while counters.get(name) != value and time.monotonic() < end:
+        time.sleep(0.02)
+        counters = daemon.counters()
+    return counters
+
+
+THREE = """
+schedule: H 2 * * *
+stages:
+  - {name: extract, command: echo rows}
+  - {name: load, command: echo bad row >&2; exit 3}
+  - {name: report, command: echo never}
+"""
+
+
+def test_the_finish_step_sends_build_metrics_only_when_asked(
+        tmp_path: Path, statsd: StatsdDaemon) -> None:
+    jobs = _spec(tmp_path, "try-metrics/etl", THREE)
+    env = _env(JOBSMITH_STATSD=statsd.address)
+    quiet = _try(jobs, "try-metrics/etl", env=env)
+    assert quiet.returncode == 21, quiet.stderr
+    assert "jobsmith: try-metrics/etl #0 failed in stage load (exit 3)" in quiet.stderr
+    sent = _try(jobs, "try-metrics/etl", "--send-metrics", env=env)
+    assert sent.returncode == 21, sent.stderr
+    job = f"jobsmith.{metric_job('try-metrics/etl')}"
+    # One build, one run, whatever its stages; the quiet try sent nothing before it.
+    counters = _counter(statsd, f"{job}.runs", 1)
+    assert counters[f"{job}.runs"] == 1
+    assert (counters[f"{job}.failure"], counters[f"{job}.success"]) == (1, 0)
+    assert counters[f"{job}.stages.extract.runs"] == 1
+    assert counters[f"{job}.stages.load.failure"] == 1
+    assert f"{job}.stages.report.runs" not in counters  # skipped after the failure
+    assert statsd.gauges()[f"{job}.exit_code"] == 3
+    assert len(statsd.timers()[f"{job}.duration"]) == 1
+
+
+def test_no_alert_unless_asked_then_one_build_level_result(
+        tmp_path: Path, sensu: FakeSensu) -> None:
+    jobs = _spec(tmp_path, "etl", THREE)
+    env = _env(JOBSMITH_SENSU=sensu.tcp_url)
+    quiet = _try(jobs, "etl", env=env)
+    assert quiet.returncode == 21, quiet.stderr
+    # TCP results are answered before the wrapper exits: nothing came.
+    assert (sensu.accepted, sensu.rejected) == ([], [])
+    asked = _try(jobs, "etl", "--send-alerts", env=env)
+    assert asked.returncode == 21, asked.stderr
+    assert sensu.rejected == []
+    (check,) = sensu.accepted  # the stages sent none: Sensu's last result would hide one
+    assert result_key(check)[1] == "jobsmith.etl"
+    assert (check["status"], check["outcome"], check["failed_stage"]) == (2, "failure", "load")
+    assert check["output"].startswith("etl #0 failed in stage load (exit 3)")
+    assert "bad row" in check["output"]
+    assert check["build"] == 0
+    assert check["build_url"].startswith("jobsmith-try://") and \
+        check["build_url"].endswith("/etl")
+    assert check["ttl"] == int(missed_run_ttl(find_job(jobs, "etl")) or 0)
+
+
+def test_a_branch_cut_short_by_fail_fast_is_not_the_failure_reported(
+        tmp_path: Path, sensu: FakeSensu) -> None:
+    jobs = _spec(tmp_path, "smoke", """
+stages:
+  - name: checks
+    fail_fast: true
+    parallel:
+      - {name: slow, command: exec sleep 600}
+      - {name: broken, command: echo bad; exit 5}
+""")
+    done = _try(jobs, "smoke", "--send-alerts", env=_env(JOBSMITH_SENSU=sensu.tcp_url))
+    assert done.returncode == 21, done.stderr
+    (check,) = sensu.accepted
+    assert (check["status"], check["failed_stage"], check["exit_code"]) == (2, "broken", 5)
+
+
+def test_a_success_resolves_and_an_abort_is_no_failure(
+        tmp_path: Path, sensu: FakeSensu) -> None:
+    pid_file = tmp_path / "pid"
+    jobs = _spec(tmp_path, "long", f"""
+parameters: [{{name: WAIT, type: boolean}}]
+stages:
+  - {{name: wait, command: 'if [ "$WAIT" = true ]; then echo $$ > {pid_file}; echo started;
+       exec sleep 600; fi'}}
+""")
+    env = _env(JOBSMITH_SENSU=sensu.tcp_url)
+    done = _try(jobs, "long", "--send-alerts", env=env)
+    assert done.returncode == 0, done.stderr
+    (ok,) = sensu.accepted
+    assert (ok["status"], ok["outcome"]) == (0, "success")
+
+    process = subprocess.Popen([JOBSMITH, "try", "long", "-p", "WAIT=true", "--send-alerts",
+                                "--specs", str(jobs)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    assert process.stdout.readline() == "started\n"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 22, err  # ABORTED
+    # post { always } ran after the abort: a warning, never a critical alert.
+    assert len(sensu.accepted) == 2
+    aborted = sensu.accepted[1]
+    assert (aborted["status"], aborted["outcome"]) == (1, "aborted")
+    assert "not a failure" in aborted["output"]
+    assert not Path(f"/proc/{int(pid_file.read_text())}").exists()
+
