@@ -40,9 +40,10 @@ class Problem:
     # False: never show a line of the file (a link to a file outside the spec root).
     quote: bool = field(default=True, compare=False)
 
-    def render(self, source_line: str | None = None) -> str:
-        """`path:line:col: message`, then the offending line and a caret under it."""
-        text = f"{self.location}: {self.message}"
+    def render(self, source_line: str | None = None, label: str = "") -> str:
+        """`path:line:col: [label: ]message`, then the offending line and a caret under
+        it."""
+        text = f"{self.location}: {label + ': ' if label else ''}{self.message}"
         if not self.quote:
             return text
         if source_line is None:
@@ -94,15 +95,21 @@ class SpecError(JobsmithError):
 
     def render(self) -> str:
         count = len(self.problems)
-        sources: dict[str, list[str] | None] = {}  # each file is read once, not per problem
-        parts = []
-        for problem in self.problems:
-            path = problem.location.path
-            if path not in sources and problem.quote:
-                sources[path] = _source_lines(path)
-            parts.append(problem.render(_line_of(sources.get(path), problem.location.line) or ""))
-        body = "\n".join(parts)
+        body = render_problems(self.problems)
         if count == 1:
             return f"{body}\n1 problem found"
         files = len({problem.location.path for problem in self.problems})
         return f"{body}\n{count} problems in {files} {'file' if files == 1 else 'files'}"
+
+
+def render_problems(problems: list[Problem], label: str = "") -> str:
+    """Each problem as `Problem.render` shows it, one after the other."""
+    sources: dict[str, list[str] | None] = {}  # each file is read once, not per problem
+    parts = []
+    for problem in problems:
+        path = problem.location.path
+        if path not in sources and problem.quote:
+            sources[path] = _source_lines(path)
+        parts.append(problem.render(_line_of(sources.get(path), problem.location.line) or "",
+                                    label))
+    return "\n".join(parts)

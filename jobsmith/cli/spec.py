@@ -13,31 +13,55 @@ from jobsmith.cli.common import reports_errors, spec_root_argument
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True,
+              help="Treat warnings as errors: exit 2 when there is any.")
+@click.option("--from", "start", metavar="T",
+              help="Look for daylight-saving changes in the two years from T (ISO 8601 "
+                   "instant with a zone); default now.")
 @reports_errors
-def validate(paths: tuple[Path, ...]) -> None:
+def validate(paths: tuple[Path, ...], strict: bool, start: str | None) -> None:
     """Check the job specs below SPEC_ROOT (default ./jobs), or single spec files; exit 0
     or 2. A file is checked with the `_defaults` of its tree (./jobs when it lies below
-    it, else its own directory)."""
-    from jobsmith.errors import SpecError
+    it, else its own directory). Warnings (settings that do not do what they say) are
+    printed like errors; they change the exit status only with --strict."""
+    from jobsmith.cron.lookup import parse_instant
+    from jobsmith.errors import Problem, SpecError, render_problems
     from jobsmith.spec import load_tree
     from jobsmith.spec.tree import tree_of
+    from jobsmith.spec.warnings import tree_warnings
 
-    problems = []
+    after = parse_instant(start) if start is not None else None
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
     for root, files in _groups(paths or (Path("jobs"),), tree_of).items():
         try:
             tree = load_tree(root, None if files is None else files)
         except SpecError as error:
             problems.extend(error.problems)
             continue
+        found = tree_warnings(tree.jobs.values(), after)
+        warnings.extend(found)
+        if found:
+            click.echo(render_problems(found, "warning"), err=True)
         if files is None:
             jobs, folders = len(tree.jobs), len(tree.folders)
             click.echo(f"{root}: {_count(jobs, 'job')} in {_count(folders, 'folder')}, "
-                       "all valid")
+                       f"all valid{_warned(len(found))}")
         else:
             for name, job in tree.jobs.items():
-                click.echo(f"{job.source}: valid (job {name})")
+                mine = sum(1 for w in found if w.location.path == job.source)
+                click.echo(f"{job.source}: valid (job {name}){_warned(mine)}")
+    if strict and warnings:
+        click.echo(f"{_count(len(warnings), 'warning')}; with --strict they are errors",
+                   err=True)
     if problems:
         raise SpecError(problems)
+    if strict and warnings:
+        raise SystemExit(SpecError.exit_code)
+
+
+def _warned(count: int) -> str:
+    return f", {_count(count, 'warning')}" if count else ""
 
 
 def _groups(paths: tuple[Path, ...], tree_of: Callable[[Path], Path]

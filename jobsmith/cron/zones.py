@@ -139,3 +139,15 @@ def offset_stretches(zone: ZoneInfo, start: int, end: int) -> Iterator[tuple[int
             current = boundary
             if current < end:
                 offset = offset_at(zone, current)
+
+
+def offset_changes(name: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(UTC minute, offset before, offset after) of each change in UTC minutes
+    `[start, end)` of the zone `name`."""
+    zone = _zone(name)
+    found = []
+    for year in range(_year_of(start), _year_of(end) + 1):
+        for minute, new in _changes_in_year(name, year):
+            if start <= minute < end:
+                found.append((minute, offset_at(zone, minute - 1), new))
+    return found

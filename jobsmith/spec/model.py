@@ -394,6 +394,8 @@ class JobSpec(JobDocument):
     # Where each `after` entry is written, for errors found across the tree.
     after_at: tuple[Location, ...] = Field((), exclude=True)
     throttle_at: Location | None = Field(None, exclude=True)
+    # Where the values warnings point at are written (`spec.warnings.SPOTS`).
+    key_at: dict[tuple[str, ...], Location] = Field(default_factory=dict, exclude=True)
 
     @property
     def folder(self) -> str:

@@ -20,6 +20,7 @@ from jobsmith.spec.discovery import SPEC_SUFFIXES, inside, spec_files
 from jobsmith.spec.messages import pydantic_problem
 from jobsmith.spec.model import JobDocument, JobSpec
 from jobsmith.spec.names import full_name_problem, metric_collisions
+from jobsmith.spec.warnings import SPOTS
 from jobsmith.spec.wholechecks import raw_links, whole_document_problems
 from jobsmith.spec.yamlsource import Located, Path_, SourceError, read_spec_file
 
@@ -305,8 +306,9 @@ def _validate(merged: Located, full_name: str, display: str,
     after_at = tuple(merged.values.get(("after", i), Location(display))
                      for i in range(len(document.after)))
     throttle_at = merged.values.get(("throttle", "category")) if document.throttle else None
+    key_at = {path: merged.values[path] for path in SPOTS if path in merged.values}
     job = JobSpec.model_construct(**fields, full_name=full_name, source=display,
-                                  after_at=after_at, throttle_at=throttle_at)
+                                  after_at=after_at, throttle_at=throttle_at, key_at=key_at)
     if job.schedule is not None and not _fires_within_two_years(job):
         problems.append(Problem(merged.values.get(("schedule",), Location(display)),
                                 "`schedule`: this schedule never fires within two years "
