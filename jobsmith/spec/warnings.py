@@ -118,7 +118,9 @@ def _priority(job: JobSpec) -> str:
 def dst_warnings(job: JobSpec, start: datetime) -> list[Problem]:
     if job.schedule is None or job.disabled:
         return []
-    effects = dst_effects_after(job.schedule.resolve(job.full_name), start, DST_YEARS)
+    resolved = job.resolved_schedule
+    assert resolved is not None
+    effects = dst_effects_after(resolved, start, DST_YEARS)
     found = []
     for kind in ("skipped", "doubled"):
         chosen = [effect for effect in effects if effect.kind == kind]
