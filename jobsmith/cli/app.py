@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "trigger": ("jobsmith.cli.jenkins:trigger", "Start one job on demand."),
     "status": ("jobsmith.cli.jenkins:status", "Running builds, history and next runs."),
     "health": ("jobsmith.cli.jenkins:health", "Sensu-style check of Jenkins and its agents."),
+    "expect": ("jobsmith.cli.expect:expect", "After a seed run: tell Sensu what the new "
+               "specs expect."),
 }
 
 

@@ -89,6 +89,9 @@ def _run(task: _Task) -> list[_Outcome]:
             # Longest from a fire time to that build's result (the seed's expectation
             # of a job that has not run yet: jobsmith/seed/expect.py).
             "run_bound": expected.run_bound if expected is not None else None,
+            # What the seed's restated results carry, as the finish step does.
+            "handlers": list(job.alerts.handlers),
+            "max_duration": job.alerts.max_duration,
             "disabled": job.disabled,
             "sha256": hashlib.sha256(line).hexdigest(),  # of the job's line in the data
         }

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+    from jobsmith.wrapper.delivery import DeliveryReport
     from jobsmith.wrapper.options import RunOptions
     from jobsmith.wrapper.settings import AgentSettings
 
@@ -109,7 +110,7 @@ def deliver_in_order(
     settings: AgentSettings,
     say: Callable[[str], None],
     deadline: float | None = None,
-) -> None:
+) -> DeliveryReport:
     """Deliver `check` (and the outbox) so that no older result follows a newer one."""
     from jobsmith.wrapper.delivery import deliver
     from jobsmith.wrapper.sensu import send_check
@@ -167,3 +168,4 @@ def deliver_in_order(
         say(f"jobsmith: warning: {note}")
     if delivery.queued:
         say(f"jobsmith: alert stored in {delivery.queued}")
+    return delivery

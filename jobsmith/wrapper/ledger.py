@@ -49,6 +49,16 @@ def orders(check: dict[str, Any]) -> bool:
     return check.get("outcome") != "not_built"
 
 
+def older(key: tuple[int, int], than: tuple[int, int]) -> bool:
+    """Whether a result keyed `key` is older than one keyed `than`. Two results of the
+    same build are not: the seed restates a build (jobsmith/seed/expect.py) with the
+    start Jenkins' API gives (`Run.getTimestamp`), which may be a second before the
+    `startTimeInMillis` its own result carries."""
+    if key[1] > 0 and key[1] == than[1]:
+        return False
+    return key < than
+
+
 class Ledger:
     """`<directory>/.sent/<check name>`: the order key last sent for that check."""
 
@@ -96,7 +106,7 @@ class LedgerEntry:
     def supersedes(self, check: dict[str, Any]) -> bool:
         """Whether a newer result than `check` was already sent from this agent."""
         newest = self.newest()
-        return newest is not None and newest > order_key(check)
+        return newest is not None and older(order_key(check), newest)
 
     def record(self, check: dict[str, Any]) -> None:
         executed, build = order_key(check)
@@ -174,7 +184,7 @@ class OrderedSender:
             return self._send(check, seconds)  # Sensu will reject it; no ledger file
         key = order_key(check)
         with self.ledger.holding(name) as entry:
-            if entry.supersedes(check) or self.known.get(name, key) > key:
+            if entry.supersedes(check) or older(key, self.known.get(name, key)):
                 path = self.ledger.keep_as_history(check)
                 self.superseded += 1
                 self.notes.append(f"an older result of {name} was not sent (kept in {path})")

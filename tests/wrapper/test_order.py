@@ -111,3 +111,22 @@ def test_a_skipped_build_never_hides_the_outcome_of_the_build_still_running(
                      said.append)
     assert len(fake_sensu.wait_for(5, timeout=0)) == 4
     assert not (tmp_path / "later" / "superseded").exists()
+
+
+def test_the_seed_restating_a_build_is_not_older_than_its_own_result(
+    fake_sensu: FakeSensu, tmp_path: Path
+) -> None:
+    """The finish step's `executed` is `currentBuild.startTimeInMillis` (Run.
+    getStartTimeInMillis, when the build began to run); the seed reads the build's
+    `timestamp` from the JSON API (Run.getTimestamp, when the Run was created), which
+    can fall in the second before. Same build, so the restatement still goes."""
+    settings = AgentSettings(sensu=parse_sensu_url(fake_sensu.tcp_url), outbox=str(tmp_path))
+    said: list[str] = []
+    deliver_in_order(result("a", 5000, 2, build=8), settings, said.append)
+    restated = dict(result("a", 4999, 2, build=8), ttl=90000)
+    deliver_in_order(restated, settings, said.append)
+    deliver_in_order(result("a", 4999, 0, build=7), settings, said.append)  # really older
+    received = fake_sensu.wait_for(2)
+    assert [(item["executed"], item["ttl"]) for item in received] == [(5000, 3600), (4999, 90000)]
+    assert fake_sensu.current[("jobsmith", "jobsmith.a")]["ttl"] == 90000
+    assert len(list((tmp_path / "superseded").iterdir())) == 1
