@@ -68,6 +68,9 @@ CONTROLLER_CODE = {
 AGENT_USER = "swarm"
 AGENT_PERMISSIONS = {"Overall/Read", "Agent/Connect", "Agent/Create", "Agent/Configure"}
 USER_PERMISSIONS = {"Overall/Read", "View/Read", "Job/Read", "Job/Build", "Job/Cancel"}
+# The seed pipeline's API reader (`jobsmith expect`): the job and build JSON only.
+SEED_READER = "seed-reader"
+SEED_READER_PERMISSIONS = {"Overall/Read", "Job/Read"}
 
 
 def _casc() -> dict[str, Any]:
@@ -127,10 +130,26 @@ def test_the_agents_user_holds_exactly_what_swarm_checks() -> None:
 
 
 def test_ordinary_users_read_build_and_cancel_only() -> None:
-    others = [(k, n, p) for k, n, p in _non_admins(_casc()) if n != AGENT_USER]
+    others = [(k, n, p) for k, n, p in _non_admins(_casc()) if n not in (AGENT_USER,
+                                                                          SEED_READER)]
     assert others, "the kit shows how to grant ordinary users"
     for _kind, _name, permissions in others:
         assert permissions == USER_PERMISSIONS
+
+
+def test_the_seed_reader_only_reads_and_its_credential_is_the_one_the_seed_binds() -> None:
+    casc = _casc()
+    [(kind, permissions)] = [(k, p) for k, n, p in _entries(casc) if n == SEED_READER]
+    assert kind == "user" and permissions == SEED_READER_PERMISSIONS
+    users = {u["id"]: u["password"] for u in casc["jenkins"]["securityRealm"]["local"]["users"]}
+    [domain] = casc["credentials"]["system"]["domainCredentials"]
+    [credential] = [c["usernamePassword"] for c in domain["credentials"]]
+    # UsernamePasswordCredentialsImpl(scope, id, description, username, password)
+    assert set(credential) <= {"scope", "id", "description", "username", "password"}
+    assert credential["username"] == SEED_READER
+    assert credential["password"] == users[SEED_READER] == "${JOBSMITH_SEED_READER_PASSWORD}"
+    jenkinsfile = (DEPLOY.parent / "Jenkinsfile").read_text()
+    assert f"credentialsId: '{credential['id']}'" in jenkinsfile
 
 
 def test_no_grant_to_everybody() -> None:
@@ -193,7 +212,7 @@ def test_builds_never_run_on_the_controller() -> None:
 
 def test_only_known_roots() -> None:
     # Throttle categories and priorities come from `jobsmith casc`, in a file of their own.
-    assert set(_casc()) == {"jenkins", "security", "unclassified", "jobs"}
+    assert set(_casc()) == {"jenkins", "security", "credentials", "unclassified", "jobs"}
     assert set(_casc()["unclassified"]) == {"location"}
 
 

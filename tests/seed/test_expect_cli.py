@@ -29,6 +29,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,3 +185,49 @@ def test_the_first_seed_run_expects_every_scheduled_job(
     assert "no successful build of 'seed' yet" in result.stderr
     (check,) = sensu.wait_for(1)
     assert check["name"] == "jobsmith.etl.new" and check["ttl"] > 0
+
+
+def _expect_step() -> str:
+    """The seed pipeline's Expect step, as Groovy 2.4 hands it to `sh`."""
+    from tests.support.groovy import JAVA_HOME, require_groovy
+
+    require_groovy()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "JAVA_HOME": os.environ.get("JAVA_HOME", JAVA_HOME)}
+    result = subprocess.run(["groovy", str(root / "tests" / "seed" / "jenkinsfile_stub.groovy"),
+                             str(root / "Jenkinsfile")], capture_output=True, text=True,
+                            env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    calls = json.loads(result.stdout.strip().splitlines()[-1])
+    [script] = [c["args"][0] for c in calls if c["name"] == "sh" and "expect" in c["args"][0]]
+    return str(script)
+
+
+def test_the_seed_pipelines_expect_step_runs_it(
+    seeded: Path, fake: FakeJenkins, sensu: FakeSensu, tmp_path: Path,
+) -> None:
+    """The step as the seed's agent runs it: in the workspace where `generate` wrote
+    out/, with the jobsmith the Install step put in .jobsmith-venv, JENKINS_URL and
+    JOB_NAME from Jenkins (EnvActionImpl / Run.getEnvironment), the read-only user
+    bound by withCredentials, and the agent's own JOBSMITH_SENSU."""
+    # No --now here: the step plans at the real time. A build of etl/hourly a minute
+    # ago keeps it from being overdue whatever the time of day.
+    fake.state.add_build("etl/hourly", "SUCCESS", started_ms=int(time.time() - 60) * 1000,
+                         duration_ms=30_000)
+    workspace = tmp_path / "workspace"
+    (workspace / ".jobsmith-venv" / "bin").mkdir(parents=True)
+    shim = workspace / ".jobsmith-venv" / "bin" / "jobsmith"
+    shim.write_text(f'#!/bin/sh\nexec {sys.executable} -m jobsmith "$@"\n')
+    shim.chmod(0o755)
+    (workspace / "out").symlink_to(seeded)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBSMITH_")}
+    env.update(JENKINS_URL=fake.url, JOB_NAME="seed", JOBSMITH_JENKINS_USER="admin",
+               JOBSMITH_JENKINS_TOKEN=fake.token(), JOBSMITH_SENSU=sensu.tcp_url,
+               JOBSMITH_OUTBOX=str(tmp_path / "outbox"))
+    result = subprocess.run(["/bin/sh", "-xe", "-c", _expect_step()], cwd=workspace, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "the previous specs: seed #1" in result.stderr
+    names = {name for _source, name in sensu.current}
+    assert names == {"jobsmith.etl.hourly", "jobsmith.etl.paused", "jobsmith.etl.new"}
+    assert sensu.current[("jobsmith", "jobsmith.etl.hourly")]["build"] == 2

@@ -38,11 +38,28 @@ def test_it_compiles_with_groovy_24() -> None:
 
 def test_stages_run_validate_generate_apply(calls: list[dict[str, Any]]) -> None:
     stages = [c["args"][0] for c in calls if c["name"] == "stage"]
-    assert stages == ["Install jobsmith", "Validate", "Generate", "Apply"]
+    assert stages == ["Install jobsmith", "Validate", "Generate", "Apply", "Expect"]
     shells = [c["args"][0] for c in calls if c["name"] == "sh"]
     assert 'pip install --quiet "$spec"' in shells[0]  # tests/deploy/test_seed_install.py
     assert shells[1] == '.jobsmith-venv/bin/jobsmith validate "${JOBSMITH_SPECS:-jobs}"'
     assert shells[2] == '.jobsmith-venv/bin/jobsmith generate "${JOBSMITH_SPECS:-jobs}" -o out'
+
+
+def test_after_job_dsl_sensu_is_told_what_the_new_specs_expect(
+        calls: list[dict[str, Any]]) -> None:
+    # credentials-binding: usernamePassword binds the read-only user's name and password
+    # (UsernamePasswordMultiBinding); the step's `sh` runs inside withCredentials.
+    names = [c["name"] for c in calls]
+    assert names.index("jobDsl") < names.index("withCredentials")
+    [binding] = [c for c in calls if c["name"] == "usernamePassword"]
+    assert binding["args"][0] == {"credentialsId": "jobsmith-seed-reader",
+                                  "usernameVariable": "JOBSMITH_JENKINS_USER",
+                                  "passwordVariable": "JOBSMITH_JENKINS_TOKEN"}
+    [credentials] = [c for c in calls if c["name"] == "withCredentials"]
+    [expect] = [c for c in calls if c["name"] == "sh" and "expect" in c["args"][0]]
+    assert expect["depth"] == credentials["depth"] + 1
+    assert expect["args"][0].endswith(
+        '.jobsmith-venv/bin/jobsmith expect out --seed-name "$JOB_NAME"')
 
 
 def test_one_job_dsl_step_disabling_removed_jobs(calls: list[dict[str, Any]]) -> None:
