@@ -3,10 +3,10 @@
 Re-simulating the whole queue for every candidate count is exact but costs a full
 forecast per probe. Instead:
 
-1. One simulation with every kind unlimited gives the demand: the node requests each
-   kind serves when nobody waits for an agent (a request goes to the first kind, in
-   `--agents` order, whose labels match), with when they come, their order in the
-   queue and how long they hold an executor.
+1. The demand (demand.py): the node requests each kind serves when nobody waits for
+   an agent (a request goes to the first kind, in `--agents` order, whose labels
+   match), with when they come, their order in the queue and how long they hold an
+   executor.
 2. For each kind, a replay of its own requests against N agents' executors (served in
    the queue's order, as `Queue.maintain` does; a run's waits on that kind add up)
    finds by bisection the smallest N at which no run waits longer than `--max-wait`.
@@ -29,10 +29,10 @@ import heapq
 import math
 
 from jobsmith.forecast.core import ANY_KIND, Simulation, WaitedTooLong
+from jobsmith.forecast.demand import Request, demand, peak
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.records import Outcome
 
-Request = tuple[int, int, int, int]  # entered, queue order, seconds, run number
 ADVICE_GROWTH = 8  # the advice looks up to 8 times the given count (at least 64 agents)
 CHECKS = 12  # full simulations to verify and raise the advice, at most
 
@@ -99,11 +99,15 @@ def replay_fits(requests: list[Request], slots: int, max_wait: float) -> bool:
     return True
 
 
-def replay_count(requests: list[Request], kind: AgentKind, max_wait: float,
-                 peak: int) -> int:
-    """The smallest number of agents of `kind` for which the replay fits (bisection; no
-    run waits at all with enough executors for the peak)."""
-    low, high = 0, math.ceil(peak / kind.executors)
+def replay_count(requests: list[Request], kind: AgentKind, max_wait: float) -> int:
+    """The smallest number of agents of `kind` for which the replay fits: bisection
+    between what must hold an executor at once even with waits of `max_wait` (a request
+    longer than that still runs `max_wait` after it came) and the peak of the demand
+    (where nobody waits)."""
+    shifted = [(entered + int(max_wait), order, seconds - int(max_wait), run)
+               for entered, order, seconds, run in requests if seconds > max_wait]
+    low = math.ceil(peak(shifted) / kind.executors) if max_wait == int(max_wait) else 0
+    high = max(math.ceil(peak(requests) / kind.executors), low)
     while low < high:
         middle = (low + high) // 2
         if replay_fits(requests, middle * kind.executors, max_wait):
@@ -118,13 +122,8 @@ def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
     """Per kind, the advised number of agents (None: none up to advice_cap() found)."""
     if not kinds or all(kind.count < 0 for kind in kinds):  # unlimited: the peak's need
         return [math.ceil(given.peak[i] / kind.executors) for i, kind in enumerate(kinds)]
-    demand = Simulation(jobs, kinds, window_end, origin, trace=False, demand=True)
-    demand.run()
-    assert demand.served is not None
-    counts = []
-    for index, kind in enumerate(kinds):
-        requests = sorted(demand.served[index])
-        counts.append(replay_count(requests, kind, max_wait, demand.peak[index]))
+    counts = [replay_count(requests, kind, max_wait) for requests, kind in
+              zip(demand(jobs, kinds, window_end, origin), kinds, strict=True)]
     steps = [max(1, count // 20) for count in counts]
     for _ in range(CHECKS):
         trial = [dataclasses.replace(kind, count=count) for kind, count in zip(

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from jobsmith.forecast.advice import advice_cap, advise_all
 from jobsmith.forecast.analysis import worst_wait
+from jobsmith.forecast.core import Simulation
+from jobsmith.forecast.demand import demand
 from jobsmith.forecast.model import AgentKind, Branch, JobModel
 from jobsmith.forecast.simulate import ANY_KIND, fits_within, simulate
 from tests.forecast.reference import reference_simulation, step_for
@@ -149,3 +151,37 @@ def test_the_advice_is_the_smallest_where_the_replay_is_exact(
     assert worst(jobs, at_counts(kinds, [advice]))[0] <= max_wait
     if advice > 0:
         assert worst(jobs, at_counts(kinds, [advice - 1]))[0] > max_wait
+
+
+def uncoupled(tree: tuple[list[JobModel], list[AgentKind]]) -> tuple[list[JobModel],
+                                                                     list[AgentKind]]:
+    """The same tree without locks, throttles, `after` and `on_each`."""
+    jobs, kinds = tree
+    return [dataclasses.replace(job, lock=None, throttle=None, downstream=(), steps=tuple(
+        tuple(dataclasses.replace(b, label=b.label or b.on_each, on_each=None) for b in step)
+        for step in job.steps)) for job in jobs], kinds
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(trees(), trees().map(uncoupled)))
+def test_the_demand_worked_out_directly_is_what_the_simulation_serves(
+        tree: tuple[list[JobModel], list[AgentKind]]) -> None:
+    # demand.py works the jobs that share nothing out from their ticks alone; with
+    # every kind unlimited the simulation of all jobs serves the same requests.
+    jobs, kinds = tree
+    simulation = Simulation(jobs, kinds, T0 + WINDOW, T0, trace=False, demand=True)
+    simulation.run()
+    assert simulation.served is not None
+    worked_out = demand(jobs, kinds, T0 + WINDOW, T0)
+    for simulated, direct in zip(simulation.served, worked_out, strict=True):
+        assert sorted((at, seconds) for at, _, seconds, _ in simulated) == sorted(
+            (at, seconds) for at, _, seconds, _ in direct)
+
+
+def test_the_demand_of_a_queue_job_whose_build_ends_as_it_fires():
+    # A tick at the second the running build ends folds into the item it kept waiting,
+    # which then starts: two builds (0-10, 10-20), not three.
+    job = JobModel("a", (T0, T0 + 300, T0 + 600), ((Branch("s", None, None, 600.0),),))
+    kinds = [AgentKind("linux", frozenset({"linux"}), 1)]
+    [served] = demand([job], kinds, T0 + WINDOW, T0)
+    assert [(at - T0, seconds) for at, _, seconds, _ in served] == [(0, 600), (600, 600)]

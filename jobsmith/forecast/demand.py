@@ -1,0 +1,110 @@
+"""The demand on each kind of agent when nobody waits for one (the advice's input).
+
+With every kind unlimited a job's runs depend only on its own ticks and its
+concurrency policy, unless it shares a lock or a throttle, triggers or is triggered by
+`after`, or has an `on_each` stage or a label no agent carries: those jobs are
+simulated together (simulate.py's rules, `demand` mode), every other job is worked
+out directly from its fire times:
+- `parallel`: a build per tick;
+- `queue`: a build per tick when none runs; a tick while one runs leaves one item
+  waiting (later ticks fold into it), which starts when the build ends (a tick at that
+  very second folds into it too);
+- `skip`: a build per tick when none runs, nothing otherwise;
+- `replace`: a build per tick, which cuts the running one short (the step it was in
+  counts whole, as the simulation records it).
+A build's steps follow each other without waiting; each branch of a step asks the
+first kind of agent that matches it (in `--agents` order) for its duration.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from jobsmith.forecast.agents import Classes
+from jobsmith.forecast.core import PRIORITY_AT, RUN_AT, TIME_AT, Simulation
+from jobsmith.forecast.model import AgentKind, JobModel
+
+Request = tuple[int, int, int, int]  # entered, queue order, seconds, run number
+
+
+def _coupled(jobs: list[JobModel], classes: Classes) -> set[str]:
+    targets = {name for job in jobs for name in job.downstream}
+    return {job.name for job in jobs if job.lock is not None or job.throttle is not None
+            or job.downstream or job.name in targets
+            or any(b.on_each is not None or not classes.kinds_of[classes.of(b.label)]
+                   for step in job.steps for b in step)}
+
+
+def _starts(job: JobModel, expected: int) -> list[tuple[int, int]]:
+    """(start, end) of each build of a job nothing else affects; end may be cut short."""
+    builds: list[tuple[int, int]] = []
+    policy, end, waiting = job.concurrency, -1, False
+    for fire in (int(t) for t in job.fires):
+        if policy == "parallel":
+            builds.append((fire, fire + expected))
+        elif policy == "replace":
+            if builds and builds[-1][1] > fire:
+                builds[-1] = (builds[-1][0], fire)
+            builds.append((fire, fire + expected))
+        elif policy == "skip":
+            if end <= fire:
+                builds.append((fire, fire + expected))
+                end = fire + expected
+        else:  # queue
+            if waiting and end < fire:
+                builds.append((end, end + expected))
+                end, waiting = end + expected, False
+            if end <= fire:
+                builds.append((fire, fire + expected))
+                end, waiting = fire + expected, False
+            else:
+                waiting = True
+    if waiting:
+        builds.append((end, end + expected))
+    return builds
+
+
+def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
+           origin: int) -> list[list[Request]]:
+    """Per kind, the requests it serves when nobody waits, sorted."""
+    classes = Classes(kinds)
+    coupled = _coupled(jobs, classes)
+    simulation = Simulation([job for job in jobs if job.name in coupled], kinds, window_end,
+                            origin, trace=False, demand=True)
+    simulation.run()
+    assert simulation.served is not None
+    served = simulation.served
+    number = len(simulation.runs)
+    for job in jobs:
+        if job.name in coupled or not job.fires:
+            continue
+        priority = job.priority << PRIORITY_AT
+        steps = [[(classes.kinds_of[classes.of(b.label)][0], int(b.seconds), index)
+                  for index, b in enumerate(step)] for step in job.steps]
+        lengths = [max(seconds for _, seconds, _ in step) for step in steps]
+        for start, end in _starts(job, sum(lengths)):
+            at = start
+            for step, length in zip(steps, lengths, strict=True):
+                if at >= end:
+                    break
+                order = priority + ((at - origin) << TIME_AT) + (number << RUN_AT)
+                for kind, seconds, index in step:  # (a cut build's last step counts
+                    served[kind].append((at, order + (index << 20), seconds, number))  # whole)
+                at += length
+            number += 1
+    for requests in served:
+        requests.sort()
+    return served
+
+
+def peak(requests: list[Request]) -> int:
+    """The most requests (sorted) holding an executor at once."""
+    ends: list[int] = []
+    most = 0
+    for entered, _, seconds, _ in requests:
+        while ends and ends[0] <= entered:
+            heapq.heappop(ends)
+        heapq.heappush(ends, entered + seconds)
+        if len(ends) > most:
+            most = len(ends)
+    return most
