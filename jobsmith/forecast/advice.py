@@ -7,10 +7,8 @@ forecast per probe. Instead:
    an agent (a request goes to the first kind, in `--agents` order, whose labels
    match), with when they come, their order in the queue and how long they hold an
    executor.
-2. For each kind, a replay of its own requests against N agents' executors (served in
-   the queue's order, as `Queue.maintain` does; a run's waits on that kind add up)
+2. For each kind, a replay of its own requests against N agents' executors (replay.py)
    finds by bisection the smallest N at which no run waits longer than `--max-wait`.
-   The replay is open-loop: a wait does not delay what the run asks for next.
 3. One full simulation with every kind at its advised count checks the answer (all
    that the replay leaves out: later steps that move, runs that fold, requests that
    spill over to another kind, locks, throttles). Where a run still waits too long,
@@ -25,13 +23,13 @@ then twice that, and so on, so raised counts may be above the least that would d
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import math
 
 from jobsmith.forecast.core import ANY_KIND, Simulation, WaitedTooLong
-from jobsmith.forecast.demand import Request, demand, peak
+from jobsmith.forecast.demand import demand
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.records import Outcome
+from jobsmith.forecast.replay import Replay, Request, held
 
 ADVICE_GROWTH = 8  # the advice looks up to 8 times the given count (at least 64 agents)
 CHECKS = 12  # full simulations to verify and raise the advice, at most
@@ -41,76 +39,20 @@ def advice_cap(count: int) -> int:
     return max(count * ADVICE_GROWTH, 64)
 
 
-def replay_fits(requests: list[Request], slots: int, max_wait: float) -> bool:
-    """Whether `slots` executors serve `requests` (sorted) so that no run's waits add up
-    to more than `max_wait`: waiting requests are served in queue order whenever an
-    executor is free, the requests of one instant together."""
-    if not requests:
-        return True
-    if slots <= 0:
-        return False
-    push, pop = heapq.heappush, heapq.heappop
-    ends: list[int] = []
-    waiting: list[tuple[int, Request]] = []
-    waited: dict[int, int] = {}
-    free, at, count = slots, 0, len(requests)
-
-    def serve(now: int) -> bool:
-        nonlocal free
-        while free and waiting:
-            entered, _, seconds, run = pop(waiting)[1]
-            if now > entered:
-                total = waited[run] = waited.get(run, 0) + now - entered
-                if total > max_wait:
-                    return False
-            push(ends, now + seconds)
-            free -= 1
-        return True
-
-    while at < count:
-        now = requests[at][0]
-        while waiting and ends and ends[0] < now:  # executors free up before `now`
-            moment = ends[0]
-            while ends and ends[0] == moment:
-                pop(ends)
-                free += 1
-            if not serve(moment):
-                return False
-        while ends and ends[0] <= now:
-            pop(ends)
-            free += 1
-        if free and not waiting:  # the common case: served as it comes
-            push(ends, now + requests[at][2])
-            free -= 1
-            at += 1
-            continue
-        while at < count and requests[at][0] == now:
-            push(waiting, (requests[at][1], requests[at]))
-            at += 1
-        if not serve(now):
-            return False
-    while waiting:
-        moment = ends[0]
-        while ends and ends[0] == moment:
-            pop(ends)
-            free += 1
-        if not serve(moment):
-            return False
-    return True
-
-
 def replay_count(requests: list[Request], kind: AgentKind, max_wait: float) -> int:
     """The smallest number of agents of `kind` for which the replay fits: bisection
     between what must hold an executor at once even with waits of `max_wait` (a request
     longer than that still runs `max_wait` after it came) and the peak of the demand
     (where nobody waits)."""
+    replay = Replay(requests)
     shifted = [(entered + int(max_wait), order, seconds - int(max_wait), run)
                for entered, order, seconds, run in requests if seconds > max_wait]
-    low = math.ceil(peak(shifted) / kind.executors) if max_wait == int(max_wait) else 0
-    high = max(math.ceil(peak(requests) / kind.executors), low)
+    low = math.ceil(max(held(shifted), default=0) / kind.executors) \
+        if max_wait == int(max_wait) else 0
+    high = max(math.ceil(replay.peak / kind.executors), low)
     while low < high:
         middle = (low + high) // 2
-        if replay_fits(requests, middle * kind.executors, max_wait):
+        if replay.fits(middle * kind.executors, max_wait):
             high = middle
         else:
             low = middle + 1

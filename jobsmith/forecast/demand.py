@@ -18,13 +18,10 @@ first kind of agent that matches it (in `--agents` order) for its duration.
 
 from __future__ import annotations
 
-import heapq
-
 from jobsmith.forecast.agents import Classes
 from jobsmith.forecast.core import PRIORITY_AT, RUN_AT, TIME_AT, Simulation
 from jobsmith.forecast.model import AgentKind, JobModel
-
-Request = tuple[int, int, int, int]  # entered, queue order, seconds, run number
+from jobsmith.forecast.replay import Request
 
 
 def _coupled(jobs: list[JobModel], classes: Classes) -> set[str]:
@@ -95,16 +92,3 @@ def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
     for requests in served:
         requests.sort()
     return served
-
-
-def peak(requests: list[Request]) -> int:
-    """The most requests (sorted) holding an executor at once."""
-    ends: list[int] = []
-    most = 0
-    for entered, _, seconds, _ in requests:
-        while ends and ends[0] <= entered:
-            heapq.heappop(ends)
-        heapq.heappush(ends, entered + seconds)
-        if len(ends) > most:
-            most = len(ends)
-    return most
