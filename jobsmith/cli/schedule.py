@@ -75,32 +75,38 @@ def schedule(
     """Forecast what Jenkins does with SPEC_ROOT's schedules: runs, waits, folded ticks,
     late runs and the agents each label needs."""
     from jobsmith.cron.lookup import parse_instant
-    from jobsmith.forecast.forecast import forecast_jobs
+    from jobsmith.forecast.forecast import forecast_jobs, gc_paused
     from jobsmith.spec import load_tree
 
-    tree = load_tree(Path(spec_root))
-    begin = parse_instant(start) if start is not None else datetime.now(UTC)
-    durations = _durations(durations_from, list(tree.jobs), connection)
-    forecast = forecast_jobs(tree.jobs, begin, hours, agents=agents, durations=durations,
-                             controller_zone=zone, max_wait=max_wait, advice=advice)
-    disabled = sorted(name for name, job in tree.jobs.items()
+    with gc_paused():  # (specs, forecast and output: a million objects and no garbage)
+        tree = load_tree(Path(spec_root))
+        begin = parse_instant(start) if start is not None else datetime.now(UTC)
+        durations = _durations(durations_from, list(tree.jobs), connection)
+        forecast = forecast_jobs(tree.jobs, begin, hours, agents=agents, durations=durations,
+                                 controller_zone=zone, max_wait=max_wait, advice=advice)
+        text = _text(output_format, forecast, tree.jobs)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _text(output_format: str, forecast: Any, jobs: dict[str, Any]) -> str:
+    """The output; warnings (and, in the table, disabled jobs) go to stderr."""
+    disabled = sorted(name for name, job in jobs.items()
                       if job.schedule is not None and job.disabled)
     if output_format == "json":
         from jobsmith.cron.report import plan_to_json
         from jobsmith.forecast.report import render_json
 
         plan = plan_to_json(forecast.plan)
-        text = render_json(forecast, {"jobs": plan["jobs"], "disabled": disabled})
-    else:
-        text = _render(output_format, forecast)
-        for warning in forecast.warnings:
-            click.echo(f"warning: {warning.message}", err=True)
-        if disabled and output_format == "table":
-            text += f"disabled (no runs): {', '.join(disabled)}\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+        return render_json(forecast, {"jobs": plan["jobs"], "disabled": disabled})
+    text = _render(output_format, forecast)
+    for warning in forecast.warnings:
+        click.echo(f"warning: {warning.message}", err=True)
+    if disabled and output_format == "table":
+        text += f"disabled (no runs): {', '.join(disabled)}\n"
+    return text
 
 
 def _render(output_format: str, forecast: Any) -> str:

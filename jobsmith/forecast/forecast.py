@@ -26,7 +26,7 @@ from jobsmith.spec.model import JobSpec
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while the forecast builds its records: hundreds of
     thousands of live objects and no garbage, which a collection walks for nothing
-    (a third of the time of a large forecast)."""
+    (a third of the time of a large forecast, a quarter of loading 10,000 specs)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

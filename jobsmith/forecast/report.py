@@ -105,23 +105,36 @@ def render_table(forecast: Forecast) -> str:
     for run in forecast.runs:
         by_job.setdefault(run.job, []).append(run)
     rows = [("JOB", "RUNS", "FOLDED", "DROPPED", "MAX WAIT", "LATE", "STARTS (UTC)")]
-    for job in forecast.jobs:
-        runs = by_job.get(job.name, [])
-        ran = [run for run in runs if run.outcome not in ("skipped", "stuck")]
-        waits = [run.wait_s for run in runs if run.outcome != "skipped"]
-        worst = None if any(w is None for w in waits) else max(
-            (w for w in waits if w is not None), default=0.0)
-        starts = sorted(run.start for run in ran if run.start is not None)
+    ran_total = 0
+    for job in forecast.jobs:  # one pass over each job's runs (there may be millions)
+        ran = folded = dropped = late = 0
+        worst: float | None = 0.0
+        starts = []
+        for run in by_job.get(job.name, ()):
+            folded += run.folded
+            late += run.late
+            outcome = run.outcome
+            if outcome in ("skipped", "replaced"):
+                dropped += 1
+                if outcome == "skipped":
+                    continue
+            wait = run.wait_s
+            if wait is None:
+                worst = None
+            elif worst is not None and wait > worst:
+                worst = wait
+            if outcome != "stuck":
+                ran += 1
+                if run.start is not None:
+                    starts.append(run.start)
+        ran_total += ran
+        starts.sort()
         shown = " ".join(_short(t) for t in starts[:SHOWN_STARTS])
         if len(starts) > SHOWN_STARTS:
             shown += " ..."
-        rows.append((
-            job.name, str(len(ran)), str(sum(run.folded for run in runs)),
-            str(sum(run.outcome in ("skipped", "replaced") for run in runs)),
-            _wait(worst), str(sum(run.late for run in runs)), shown or "-",
-        ))
+        rows.append((job.name, str(ran), str(folded), str(dropped), _wait(worst), str(late),
+                     shown or "-"))
     lines = _columns(rows)
-    ran_total = sum(run.outcome not in ("skipped", "stuck") for run in forecast.runs)
     lines.append(
         f"{_count(len(forecast.jobs), 'scheduled job')}, {_count(ran_total, 'run')} from "
         f"{instant(forecast.start)[:16].replace('T', ' ')} to "
