@@ -9,6 +9,7 @@ wrappers outside `inDeclarativeAgent`), so queue time would count against it."""
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from dataclasses import dataclass
 
@@ -60,6 +61,16 @@ class Stash:
     includes: str
 
 
+def _include(path: str) -> str:
+    """An output as an Ant include: a directory (ending in `/`) as everything below it.
+    Ant takes `./report.csv`, `out//x` or `out/./x` literally and matches no file, so
+    those are written the plain way."""
+    plain = posixpath.normpath(path)
+    if not path.endswith("/"):
+        return plain
+    return "**" if plain == "." else f"{plain}/**"
+
+
 def stash_of(stage: Stage, taken: set[str]) -> Stash | None:
     """The stage's stash, named after it. `StashManager.stash` and `unstash` check the
     name with `Jenkins.checkGoodName`, which fails the step on any of
@@ -67,8 +78,7 @@ def stash_of(stage: Stage, taken: set[str]) -> Stash | None:
     number keeps the name apart from the other stages' in `taken`)."""
     if not stage.outputs:
         return None
-    patterns = [f"{path.rstrip('/')}/**" if path.endswith("/") else path
-                for path in stage.outputs]
+    patterns = [_include(path) for path in stage.outputs]
     safe = "".join("_" if char in UNSAFE or ord(char) <= 0x1F or 0x7F <= ord(char) <= 0x9F
                    else char for char in stage.name).rstrip()
     if safe.endswith("."):

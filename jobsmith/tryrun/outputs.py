@@ -52,7 +52,7 @@ def patterns(stash: Stash) -> list[str]:
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     parts = []
-    for segment in re.split(r"[/\\]+", pattern.strip("/\\")):
+    for segment in pattern.replace("\\", "/").split("/"):
         if segment == "**":
             parts.append("(?:[^/]+/)*")
         else:
@@ -67,24 +67,40 @@ def ant_match(pattern: str, path: str) -> bool:
     return _compiled(pattern).fullmatch(path + "/") is not None
 
 
+def _takes(entry: os.DirEntry[str], rel: str, includes: list[str]) -> bool:
+    """Whether the scan takes this non-directory. Ant checks a pattern without wildcards
+    by looking the file up (a broken link is not there), and a wildcard one against the
+    names it lists (a broken link is listed, and archived as a link)."""
+    if any(ant_match(p, rel) for p in DEFAULT_EXCLUDES):
+        return False
+    matching = [p for p in includes if ant_match(p, rel)]
+    if entry.is_file():
+        return bool(matching)
+    return entry.is_symlink() and any("*" in p or "?" in p for p in matching)
+
+
 def included_files(workspace: Path, includes: list[str]) -> list[str]:
     """The workspace's files the patterns take (relative, sorted), as `getIncludedFiles`
-    gives them with the default excludes on. Directories linked in are followed (Ant
-    follows them), each real directory once."""
+    gives them with the default excludes on. Linked directories are followed, as Ant
+    follows them (their files are listed under the link's path too), but never into a
+    directory that holds the link."""
     found: list[str] = []
-    seen: set[str] = set()
-    for top, dirs, files in os.walk(workspace, followlinks=True):
-        real = os.path.realpath(top)
-        if real in seen:
-            dirs[:] = []
-            continue
-        seen.add(real)
-        base = Path(top).relative_to(workspace).as_posix()
-        for name in files:
-            rel = name if base == "." else f"{base}/{name}"
-            if any(ant_match(p, rel) for p in includes) and not any(
-                    ant_match(p, rel) for p in DEFAULT_EXCLUDES):
+
+    def scan(directory: Path, base: str, above: frozenset[str]) -> None:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError:
+            return
+        for entry in entries:
+            rel = f"{base}{entry.name}"
+            if entry.is_dir():
+                real = os.path.realpath(entry.path)
+                if real not in above:
+                    scan(Path(entry.path), f"{rel}/", above | {real})
+            elif _takes(entry, rel, includes):
                 found.append(rel)
+
+    scan(workspace, "", frozenset({os.path.realpath(workspace)}))
     return sorted(found)
 
 

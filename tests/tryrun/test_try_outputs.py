@@ -165,3 +165,22 @@ stages:
                      "jobsmith outputs of v1._"]
     done = _try(jobs, "odd")
     assert (done.returncode, done.stdout) == (0, "a\nb\nc\n"), done.stderr
+
+
+def test_outputs_written_with_dots_still_match(tmp_path: Path) -> None:
+    # Ant matches `./report.csv` or `out/./x/**` against no file at all (see
+    # test_outputs_ant.py): the stash's includes are written the plain way.
+    jobs = _spec(tmp_path, "etl", f"""
+stages:
+  - name: extract
+    command: mkdir -p out/x; echo r > report.csv; echo y > out/x/y
+    outputs: [./report.csv, out/./x/, ./]
+  - {{name: load, command: '{LIST}'}}
+""")
+    (extract, _) = stage_views(find_job(jobs, "etl"))
+    assert isinstance(extract, StageView) and extract.stash is not None
+    assert extract.stash.includes == "report.csv,out/x/**,**"
+    done = _try(jobs, "etl")
+    # `./` is the whole workspace: the stage's own `--record` (.jobsmith/) travels too.
+    assert (done.returncode, done.stdout) == (
+        0, ".jobsmith/extract.json\nout/x/y\nreport.csv\n"), done.stderr
