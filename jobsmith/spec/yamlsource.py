@@ -215,7 +215,8 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 found = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
                 raise self.fail(key_node.start_mark, f"a key must be plain text, found {found}")
-            key = self.loader.construct_object(key_node)
+            # A plain text key is its node's value (what SafeConstructor's str makes of it).
+            key = key_node.value if key_node.tag == _STR else self.loader.construct_object(key_node)
             if not isinstance(key, str):
                 hint = ""
                 if isinstance(key, bool) or key is None:
