@@ -125,6 +125,9 @@ CASES = [
      None),
     # a new job whose first build runs now: that build reports
     ("first_build_running", None, DAILY, JobState(True, building=True), None, KEEP, None, None),
+    # enabled again after months: its old outcome, expected again from the next fire
+    ("re_enabled", DISABLED, DAILY, JobState(True, build(4, "FAILURE", "2026-08-01T02:30:00Z")),
+     None, RESTATE, 2, "2026-12-02T02:51:10Z"),
 ]
 
 

@@ -231,3 +231,18 @@ def test_the_seed_pipelines_expect_step_runs_it(
     names = {name for _source, name in sensu.current}
     assert names == {"jobsmith.etl.hourly", "jobsmith.etl.paused", "jobsmith.etl.new"}
     assert sensu.current[("jobsmith", "jobsmith.etl.hourly")]["build"] == 2
+
+
+def test_a_previous_manifest_from_a_file(seeded: Path, fake: FakeJenkins, sensu: FakeSensu,
+                                         tmp_path: Path) -> None:
+    """--previous FILE instead of the seed's archive (and --previous-at for when that
+    run started): the same plan, and the seed job is not asked."""
+    before = tmp_path / "before" / "out" / "manifest.json"
+    result = expect(seeded, fake, sensu.tcp_url, tmp_path / "outbox", "--dry-run",
+                    "--previous", str(before), "--previous-at", "2026-11-30T09:00:00Z")
+    assert result.returncode == 0, result.stderr
+    assert f"the previous specs: {before}" in result.stderr
+    assert "3 job(s) with a new expectation" in result.stderr
+    assert not [r for r in fake.requests if "/job/seed/" in r.path]
+    bad = expect(seeded, fake, sensu.tcp_url, tmp_path / "outbox", "--now", "yesterday")
+    assert bad.returncode == 2 and "--now" in bad.stderr
