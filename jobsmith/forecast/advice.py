@@ -29,7 +29,7 @@ from jobsmith.forecast.core import ANY_KIND, Simulation, WaitedTooLong
 from jobsmith.forecast.demand import demand
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.records import Outcome
-from jobsmith.forecast.replay import Replay, Request, held
+from jobsmith.forecast.replay import Replay, Request
 
 ADVICE_GROWTH = 8  # the advice looks up to 8 times the given count (at least 64 agents)
 CHECKS = 12  # full simulations to verify and raise the advice, at most
@@ -40,16 +40,12 @@ def advice_cap(count: int) -> int:
 
 
 def replay_count(requests: list[Request], kind: AgentKind, max_wait: float) -> int:
-    """The smallest number of agents of `kind` for which the replay fits: bisection
-    between what must hold an executor at once even with waits of `max_wait` (a request
-    longer than that still runs `max_wait` after it came) and the peak of the demand
-    (where nobody waits)."""
+    """The smallest number of agents of `kind` for which the replay fits: bisection up
+    to the peak of the demand (where nobody waits). A count too small costs little to
+    try (the replay stops at the first run that waits too long), one large enough only
+    its crowded stretches."""
     replay = Replay(requests)
-    shifted = [(entered + int(max_wait), order, seconds - int(max_wait), run)
-               for entered, order, seconds, run in requests if seconds > max_wait]
-    low = math.ceil(max(held(shifted), default=0) / kind.executors) \
-        if max_wait == int(max_wait) else 0
-    high = max(math.ceil(replay.peak / kind.executors), low)
+    low, high = 0, math.ceil(replay.peak / kind.executors)
     while low < high:
         middle = (low + high) // 2
         if replay.fits(middle * kind.executors, max_wait):

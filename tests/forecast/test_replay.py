@@ -7,7 +7,7 @@ import heapq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobsmith.forecast.replay import Replay, Request
+from jobsmith.forecast.replay import Replay, Request, held
 
 
 def straight_replay(requests: list[Request], slots: int, max_wait: float) -> bool:
@@ -105,3 +105,14 @@ def test_the_replay_does_not_catch_up_while_a_late_request_runs():
     assert not straight_replay(requests, 2, 1089)
     assert not Replay(requests).fits(2, 1089)
     assert Replay(requests).fits(2, 1090) and straight_replay(requests, 2, 1090)
+
+
+@settings(max_examples=200, deadline=None)
+@given(demands())
+def test_what_the_demand_holds_at_each_request(requests: list[Request]) -> None:
+    ends: list[int] = []
+    expected = []
+    for entered, _, seconds, _ in requests:
+        ends = [end for end in ends if end > entered] + [entered + seconds]
+        expected.append(len(ends))
+    assert held(requests) == expected
