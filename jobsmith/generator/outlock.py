@@ -67,7 +67,9 @@ class OutputLock:
 
 def _holder(fd: int) -> str:
     try:
-        text = os.pread(fd, 32, 0).decode().strip()
+        # The first line: the holder wrote its pid there (over an older, longer one if
+        # it did not truncate first).
+        text = os.pread(fd, 32, 0).decode().split("\n", 1)[0].strip()
     except (OSError, UnicodeDecodeError):
         return ""
     return f" (pid {text})" if text.isdigit() else ""

@@ -24,6 +24,8 @@ out = sys.argv[1]
 parent, name = os.path.split(out)
 fd = os.open(os.path.join(parent, ".jobsmith-lock-" + name), os.O_RDWR | os.O_CREAT)
 fcntl.flock(fd, fcntl.LOCK_EX)
+if len(sys.argv) < 4:
+    os.ftruncate(fd, 0)  # as generate does
 os.pwrite(fd, b"%d\\n" % os.getpid(), 0)
 staging = os.path.join(parent, ".jobsmith-staging-%s-%d" % (name, os.getpid()))
 os.mkdir(staging)
@@ -36,8 +38,9 @@ time.sleep(float(sys.argv[2]))
 class Holder:
     """A live `generate` of OUT, as far as the lock and staging directories go."""
 
-    def __init__(self, out: Path, seconds: float = 60) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", HOLDER, str(out), str(seconds)],
+    def __init__(self, out: Path, seconds: float = 60, truncate: bool = True) -> None:
+        argv = [sys.executable, "-c", HOLDER, str(out), str(seconds)]
+        self.process = subprocess.Popen(argv + ([] if truncate else ["no-truncate"]),
                                         stdout=subprocess.PIPE)
         assert self.process.stdout is not None
         self.staging = Path(self.process.stdout.readline().decode().strip())
@@ -79,6 +82,23 @@ def test_a_second_run_into_a_busy_out_fails_with_exit_2_and_touches_nothing(
     finally:
         holder.stop()
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+
+
+def test_the_holder_is_named_when_its_pid_is_shorter_than_the_last_one(
+    jobs: Path, tmp_path: Path, short_wait: None
+) -> None:
+    """PIDs wrap around: a holder whose pid has fewer digits than the last run's, written
+    over it without truncating, is still named (seen once under load as a missing pid)."""
+    out = tmp_path / "out"
+    lock = tmp_path / ".jobsmith-lock-out"
+    lock.write_text("12345678901\n")  # an older holder's longer pid
+    holder = Holder(out, truncate=False)
+    try:
+        with pytest.raises(OutputBusyError) as raised:
+            generate(jobs, out)
+        assert f"(pid {holder.process.pid}) is writing" in str(raised.value)
+    finally:
+        holder.stop()
 
 
 def test_a_run_into_out_leaves_the_live_staging_of_out_2_alone(
