@@ -75,14 +75,18 @@ def measure(root: str) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch:
+    from bench.generate import scratch_places
+
+    where, directory, _ = scratch_places()[0]
+    with tempfile.TemporaryDirectory(dir=directory) as scratch:
         write_specs(Path(scratch) / "jobs", COUNT)
         code = f"from bench.generate_profile import measure; measure({scratch!r})"
         result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                 text=True, env=dict(os.environ))
     spent = json.loads(result.stdout)
     total = spent["total"]
-    print(f"### where jobsmith's CPU goes: {COUNT:,} jobs, one process, one worker\n")
+    print(f"### where jobsmith's CPU goes: {COUNT:,} jobs, one process, one worker, "
+          f"{where}\n")
     print("| phase | CPU s | µs per job | share |")
     print("|---|---:|---:|---:|")
     for name, title in PHASES:

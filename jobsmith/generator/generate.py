@@ -10,6 +10,7 @@ depend on the number of workers.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -25,7 +26,7 @@ from jobsmith.errors import Problem, SpecError
 from jobsmith.generator.naming import pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
 from jobsmith.generator.plugins import BASE_PLUGINS, job_plugins
-from jobsmith.generator.render import render_job
+from jobsmith.generator.render import render_job, warm_up
 from jobsmith.generator.seed_script import (
     DATA,
     SCRIPT,
@@ -110,10 +111,18 @@ def _outcomes(tasks: list[_Task], workers: int) -> Iterator[_Outcome]:
         for task in tasks:
             yield from _run(task)
         return
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        for outcomes in pool.imap(_run, tasks):
-            yield from outcomes
+    # What every worker needs is made once, before the fork, and left out of the
+    # collector's reach: a full collection in a worker would touch (and so copy) every
+    # page the workers share with this process.
+    warm_up()
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            for outcomes in pool.imap(_run, tasks):
+                yield from outcomes
+    finally:
+        gc.unfreeze()  # this process collects as before
 
 
 class _LineSpool:

@@ -84,6 +84,13 @@ def _macros() -> Any:
     return _template("stages.groovy.j2").module
 
 
+def warm_up() -> None:
+    """Compile the job templates now (before worker processes are forked, which then
+    share them instead of compiling them each)."""
+    _template("pipeline.groovy.j2")
+    _macros()
+
+
 def _macro(name: str, indent: int, *args: Any) -> GroovyCode:
     """A macro of `stages.groovy.j2`, indented. The macros print spec values only
     through the escaping filters (the same `finalize` guard holds inside them), so
