@@ -252,7 +252,7 @@ def _send_alert(
         build_url=settings.build_url,
         source=settings.sensu_source,
     )
-    deliver_in_order(check, settings, _say, deadline)
+    deliver_in_order(check, settings, _say, deadline, now=time.time())
 
 
 def _jitter() -> float:

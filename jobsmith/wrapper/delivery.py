@@ -1,7 +1,9 @@
-"""Deliver a run's alert: older undelivered alerts first, all within one time budget.
+"""Deliver a run's alert and the older undelivered ones, all within one time budget.
 
 No job waits on Sensu for more than `budget` (2 s): what cannot be sent in time goes
-to the outbox, and the next run on this agent sends it before its own. Draining stops
+to the outbox, and a later run on this agent sends it: before its own alert, or after
+it with `current_first` (what the ordered delivery, `finish.deliver_in_order`, uses:
+a slow Sensu then gets the newest result rather than the backlog). Draining stops
 at the first alert Sensu cannot take (it is down; the others would fail the same way).
 An outbox entry that can never be sent is quarantined and skipped; no outbox problem
 stops the drain for good, raises, or changes the run's exit status.
@@ -47,18 +49,25 @@ def deliver(
     budget: float = BUDGET_SECONDS,
     send: Sender | None = None,
     clock: Callable[[], float] = time.monotonic,
+    current_first: bool = False,
 ) -> DeliveryReport:
-    """Send the outbox's alerts, then `check`; store `check` if it could not go."""
+    """Send the outbox's alerts, then `check`; store `check` if it could not go.
+
+    `current_first` (for a sender that orders results per check, `ledger.OrderedSender`)
+    sends `check` first and the outbox with the time left, so that a slow Sensu, which
+    takes the whole budget for one result, gets the newest news rather than the backlog."""
     sender: Sender = send or (lambda payload, seconds: send_check(payload, address, seconds))
     deadline = clock() + budget
     report = DeliveryReport()
     reachable = True
-    if outbox is not None:
+    if outbox is not None and not current_first:
         reachable = _drain(outbox, sender, deadline, clock, report)
     if reachable:
         state, reason = sender(check, deadline - clock())
     else:
         state, reason = "undeliverable", "Sensu did not take the outbox's older alerts"
+    if outbox is not None and current_first:
+        _drain(outbox, sender, deadline, clock, report)  # stops at once if Sensu is down
     report.current = state
     if state == REJECTED:
         report.notes.append(f"Sensu rejected the alert: {reason}")

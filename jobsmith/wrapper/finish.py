@@ -80,7 +80,7 @@ def finish_build(
         status=outcome.status,
         extra=extra,
     )
-    deliver_in_order(check, settings, say, deadline)
+    deliver_in_order(check, settings, say, deadline, now=now)
     return 0
 
 
@@ -110,8 +110,11 @@ def deliver_in_order(
     settings: AgentSettings,
     say: Callable[[str], None],
     deadline: float | None = None,
+    now: float | None = None,
 ) -> DeliveryReport:
-    """Deliver `check` (and the outbox) so that no older result follows a newer one."""
+    """Deliver `check` (and the outbox) so that no older result follows a newer one.
+    `now`, the wall clock (epoch seconds), lets the stored results' TTLs count (see
+    `ledger.OrderedSender`)."""
     from jobsmith.wrapper.delivery import deliver
     from jobsmith.wrapper.sensu import send_check
 
@@ -138,7 +141,8 @@ def deliver_in_order(
         name, key = check["name"], order_key(check)
         if orders(check) and key > known.get(name, (-1, -1)):
             known[name] = key
-        ordered = OrderedSender(Ledger(settings.outbox), raw, known)
+        ordered = OrderedSender(Ledger(settings.outbox), raw, known, current=check, now=now,
+                                ttl_from_arrival=address.scheme == "http")
         sender = ordered
         outbox = Outbox(settings.outbox)
     else:
@@ -156,7 +160,8 @@ def deliver_in_order(
 
     budget = BUDGET_SECONDS if deadline is None else deadline - time.monotonic()
     try:
-        delivery = deliver(check, address, outbox, send=sender, budget=budget)
+        delivery = deliver(check, address, outbox, send=sender, budget=budget,
+                           current_first=ordered is not None)
     except OSError as error:  # the ledger could not be written: send without it
         say(f"jobsmith: warning: outbox ledger: {error}")
         budget = BUDGET_SECONDS if deadline is None else deadline - time.monotonic()

@@ -59,6 +59,23 @@ def older(key: tuple[int, int], than: tuple[int, int]) -> bool:
     return key < than
 
 
+def expired(check: dict[str, Any], now: float) -> bool:
+    """Whether Sensu would take `check` for a missed run at once (1.x: `now - executed
+    >= ttl`, `create_check_ttl_results`)."""
+    ttl, executed = check.get("ttl"), check.get("executed")
+    return isinstance(ttl, int) and isinstance(executed, int) and now - executed >= ttl
+
+
+def replayed(check: dict[str, Any], now: float) -> dict[str, Any]:
+    """`check` sent late from the outbox, its TTL counted from `now` (Sensu 1.x counts
+    from `executed`; a result on time arrives `duration` after it)."""
+    ttl, executed, duration = check.get("ttl"), check.get("executed"), check.get("duration")
+    if not isinstance(ttl, int) or not isinstance(executed, int):
+        return check
+    late = now - executed - (duration if isinstance(duration, (int, float)) else 0.0)
+    return dict(check, ttl=ttl + max(int(late), 0)) if late >= 1 else check
+
+
 class Ledger:
     """`<directory>/.sent/<check name>`: the order key last sent for that check."""
 
@@ -162,6 +179,22 @@ class OrderedSender:
     Known = the ledger (sent earlier from this agent), the outbox and the current run.
     A superseded result is kept as history and reported to the delivery as delivered
     (so it leaves the outbox); an unconfirmed one counts as delivered (not sent twice).
+
+    A stored result of a build that did not run (`orders` False) is kept as history: it
+    only kept the TTL alive at the time, and sent now it could follow, and hide, the
+    outcome of the build that was running (sent first: `delivery.deliver`'s
+    `current_first`).
+
+    Stored results (all but `current`), given the wall clock `now`: no ledger spans
+    agents, so another agent may have delivered a newer result of the check meanwhile
+    (after an outage of Sensu, every agent replays what it stored).
+    - One whose TTL ran out is kept as history: it would override that newer result with
+      a missed run at once; and were it the newest, Sensu's older result's TTL ran out
+      too, so the check is in its missed-run alert already.
+    - Otherwise, for Sensu 1.x (`ttl_from_arrival` False: it measures from `executed`),
+      its TTL is counted from its arrival, as Sensu Go does: `ttl` grows by the delay
+      since the build ended. So a replay that hides a newer result until the check's
+      next one cannot time out before that next one is due.
     """
 
     def __init__(
@@ -169,10 +202,16 @@ class OrderedSender:
         ledger: Ledger,
         send: Callable[[dict[str, Any], float], tuple[str, str]],
         known: dict[str, tuple[int, int]],
+        current: dict[str, Any] | None = None,
+        now: float | None = None,
+        ttl_from_arrival: bool = False,
     ) -> None:
         self.ledger = ledger
         self._send = send
         self.known = known
+        self.current = current
+        self.now = now
+        self.ttl_from_arrival = ttl_from_arrival
         self.notes: list[str] = []
         self.superseded = 0
 
@@ -189,7 +228,23 @@ class OrderedSender:
                 self.superseded += 1
                 self.notes.append(f"an older result of {name} was not sent (kept in {path})")
                 return DELIVERED, "superseded by a newer result"
-            state, reason = self._send(check, seconds)
+            sent = check
+            if self.current is not None and check is not self.current and not orders(check):
+                path = self.ledger.keep_as_history(check)
+                self.superseded += 1
+                self.notes.append(f"a stored result of {name} of a build that did not run "
+                                  f"was not sent (kept in {path})")
+                return DELIVERED, "a build that did not run, replayed late"
+            if check is not self.current and self.now is not None:
+                if expired(check, self.now):
+                    path = self.ledger.keep_as_history(check)
+                    self.superseded += 1
+                    self.notes.append(f"a stored result of {name} older than its TTL was "
+                                      f"not sent (kept in {path})")
+                    return DELIVERED, "older than its TTL"
+                if not self.ttl_from_arrival:
+                    sent = replayed(check, self.now)
+            state, reason = self._send(sent, seconds)
             if state == UNCONFIRMED:
                 self.notes.append(f"{name}: {reason}; not sent again (it would arrive twice)")
                 state = DELIVERED

@@ -100,7 +100,7 @@ def test_unreachable_sensu_fills_the_outbox_and_the_next_run_drains_it(
         assert result.returncode == 0
         assert b"sent 1 stored alert(s) from the outbox" in result.stderr
         names = [check["name"] for check in sensu.wait_for(2)]
-        assert names == ["jobsmith.first", "jobsmith.second"]
+        assert names == ["jobsmith.second", "jobsmith.first"]  # its own first, then the outbox
     finally:
         sensu.close()
     # Only the hidden ledger of what was sent (jobsmith/wrapper/ledger.py) stays.

@@ -66,8 +66,9 @@ def test_bad_entries_are_quarantined_with_a_reason_and_block_nothing(
 
     result = run_wrapper(["--job", "after-bad", "--", "sh", "-c", "exit 3"], env)
     assert result.returncode == 3
+    # The run's own alert first, then the outbox (`deliver`'s `current_first`).
     assert [check["name"] for check in fake_sensu.wait_for(2)] == [
-        "jobsmith.good", "jobsmith.after-bad"]
+        "jobsmith.after-bad", "jobsmith.good"]
     reasons = quarantined(outbox)
     assert reasons == {
         "00000000000000000001-1-dir.json": "not a regular file (a directory)",
@@ -149,7 +150,7 @@ def test_a_killed_runs_whole_temporary_file_is_sent_and_a_half_one_removed(
     result = run_wrapper(["--job", "next", "--", "true"], env)
     assert result.returncode == 0
     assert [check["name"] for check in fake_sensu.wait_for(2)] == [
-        "jobsmith.orphan", "jobsmith.next"]
+        "jobsmith.next", "jobsmith.orphan"]
     assert b"removed a half-written alert of a killed run" in result.stderr
     assert os.listdir(outbox) == [".sent"]  # the ledger of what was sent (ledger.py)
 
@@ -163,7 +164,7 @@ def test_a_stale_claim_whose_pid_was_reused_is_retaken(
     stored.rename(outbox / f"{stored.name}.sending-{os.getpid()}")
     env = dict(wrapper_env, JOBSMITH_SENSU=fake_sensu.tcp_url, JOBSMITH_OUTBOX=str(outbox))
     assert run_wrapper(["--job", "now", "--", "true"], env).returncode == 0
-    assert [check["name"] for check in fake_sensu.wait_for(2)] == ["jobsmith.stale", "jobsmith.now"]
+    assert [check["name"] for check in fake_sensu.wait_for(2)] == ["jobsmith.now", "jobsmith.stale"]
     assert os.listdir(outbox) == [".sent"]  # the ledger of what was sent (ledger.py)
 
 

@@ -117,6 +117,30 @@ def test_delivery_sends_the_outbox_first_then_the_new_alert(tmp_path: Path) -> N
     assert outbox.pending() == []
 
 
+def test_an_ordered_delivery_sends_the_new_alert_first_then_the_outbox(tmp_path: Path) -> None:
+    """With `current_first` (what `deliver_in_order` asks for, its ledger ordering each
+    check) a Sensu that answers in 3 s, which takes the whole budget, gets this run's
+    result rather than the backlog (the alert simulation's "Sensu down 1d, slow")."""
+    outbox = Outbox(str(tmp_path))
+    outbox.put({"name": "old-1"})
+    outbox.put({"name": "old-2"})
+    sender = FakeSender([])
+    report = deliver({"name": "new"}, ADDRESS, outbox, send=sender, clock=sender.clock,
+                     current_first=True)
+    assert [check["name"] for check in sender.sent] == ["new", "old-1", "old-2"]
+    assert (report.current, report.drained, report.queued) == (DELIVERED, 2, "")
+    slow = FakeSender([], cost=2.5)
+    outbox.put({"name": "old-3"})
+    report = deliver({"name": "newer"}, ADDRESS, outbox, send=slow, clock=slow.clock,
+                     budget=2.0, current_first=True)
+    assert [check["name"] for check in slow.sent] == ["newer"]
+    assert [stored(tmp_path / name) for name in outbox.pending()] == [{"name": "old-3"}]
+    down = FakeSender([UNDELIVERABLE, UNDELIVERABLE])
+    report = deliver({"name": "last"}, ADDRESS, outbox, send=down, clock=down.clock,
+                     current_first=True)
+    assert report.queued and len(outbox.pending()) == 2 and report.drained == 0
+
+
 def test_an_undeliverable_alert_goes_to_the_outbox(tmp_path: Path) -> None:
     outbox = Outbox(str(tmp_path))
     sender = FakeSender([UNDELIVERABLE])
