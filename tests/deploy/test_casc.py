@@ -137,19 +137,18 @@ def test_ordinary_users_read_build_and_cancel_only() -> None:
         assert permissions == USER_PERMISSIONS
 
 
-def test_the_seed_reader_only_reads_and_its_credential_is_the_one_the_seed_binds() -> None:
+def test_the_seed_reader_only_reads() -> None:
     casc = _casc()
     [(kind, permissions)] = [(k, p) for k, n, p in _entries(casc) if n == SEED_READER]
     assert kind == "user" and permissions == SEED_READER_PERMISSIONS
     users = {u["id"]: u["password"] for u in casc["jenkins"]["securityRealm"]["local"]["users"]}
-    [domain] = casc["credentials"]["system"]["domainCredentials"]
-    [credential] = [c["usernamePassword"] for c in domain["credentials"]]
-    # UsernamePasswordCredentialsImpl(scope, id, description, username, password)
-    assert set(credential) <= {"scope", "id", "description", "username", "password"}
-    assert credential["username"] == SEED_READER
-    assert credential["password"] == users[SEED_READER] == "${JOBSMITH_SEED_READER_PASSWORD}"
+    assert users[SEED_READER] == "${JOBSMITH_SEED_READER_PASSWORD}"
+    # The Jenkinsfile binds the credential the walk-through tells the administrator to
+    # create from that user (credentials-binding usernamePassword).
     jenkinsfile = (DEPLOY.parent / "Jenkinsfile").read_text()
-    assert f"credentialsId: '{credential['id']}'" in jenkinsfile
+    walk = (DEPLOY.parent / "docs" / "deploy.md").read_text()
+    assert "credentialsId: 'jobsmith-seed-reader'" in jenkinsfile
+    assert "`jobsmith-seed-reader`" in walk and "`seed-reader`" in walk
 
 
 def test_no_grant_to_everybody() -> None:
@@ -212,7 +211,7 @@ def test_builds_never_run_on_the_controller() -> None:
 
 def test_only_known_roots() -> None:
     # Throttle categories and priorities come from `jobsmith casc`, in a file of their own.
-    assert set(_casc()) == {"jenkins", "security", "credentials", "unclassified", "jobs"}
+    assert set(_casc()) == {"jenkins", "security", "unclassified", "jobs"}
     assert set(_casc()["unclassified"]) == {"location"}
 
 
