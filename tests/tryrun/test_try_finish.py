@@ -139,6 +139,34 @@ stages:
     assert (check["status"], check["failed_stage"], check["exit_code"]) == (2, "broken", 5)
 
 
+def test_the_first_branch_to_fail_is_the_failure_reported(
+        tmp_path: Path, sensu: FakeSensu) -> None:
+    # Each branch's `post { failure }` runs as the branch ends, and the first record kept
+    # wins (`jobsmithFailed`). `late` is listed first but ends last: it waits until the
+    # `sh -xe` step of `early` (the parent of early's wrapper, the parent of its command)
+    # has ended and been reaped.
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    jobs = _spec(tmp_path, "pair", f"""
+stages:
+  - name: both
+    parallel:
+      - name: late
+        command: |
+          i=0; while [ ! -s {meet}/early ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done
+          step=$(cat {meet}/early)
+          while [ -e /proc/$step ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
+          exit 4
+      - name: early
+        command: cut -d' ' -f4 /proc/$PPID/stat > {meet}/early; exit 2
+""")
+    done = _try(jobs, "pair", "--send-alerts", env=_env(JOBSMITH_SENSU=sensu.tcp_url))
+    assert done.returncode == 21, done.stderr
+    assert done.stderr.index("[early] FAILURE") < done.stderr.index("[late] FAILURE")
+    (check,) = sensu.accepted
+    assert (check["failed_stage"], check["exit_code"]) == ("early", 2)
+
+
 def test_a_success_resolves_and_an_abort_is_no_failure(
         tmp_path: Path, sensu: FakeSensu) -> None:
     pid_file = tmp_path / "pid"
