@@ -27,9 +27,10 @@ import math
 
 from jobsmith.forecast.core import ANY_KIND, Simulation, WaitedTooLong
 from jobsmith.forecast.demand import demand
+from jobsmith.forecast.fork import can_resume, first_crowded, fork, prefix
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.records import Outcome
-from jobsmith.forecast.replay import Replay, Request
+from jobsmith.forecast.replay import Replay
 
 ADVICE_GROWTH = 8  # the advice looks up to 8 times the given count (at least 64 agents)
 CHECKS = 12  # full simulations to verify and raise the advice, at most
@@ -39,12 +40,11 @@ def advice_cap(count: int) -> int:
     return max(count * ADVICE_GROWTH, 64)
 
 
-def replay_count(requests: list[Request], kind: AgentKind, max_wait: float) -> int:
+def replay_count(replay: Replay, kind: AgentKind, max_wait: float) -> int:
     """The smallest number of agents of `kind` for which the replay fits: bisection up
     to the peak of the demand (where nobody waits). A count too small costs little to
     try (the replay stops at the first run that waits too long), one large enough only
     its crowded stretches."""
-    replay = Replay(requests)
     low, high = 0, math.ceil(replay.peak / kind.executors)
     while low < high:
         middle = (low + high) // 2
@@ -56,17 +56,29 @@ def replay_count(requests: list[Request], kind: AgentKind, max_wait: float) -> i
 
 
 def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
-               window_end: int, origin: int, given: Outcome) -> list[int | None]:
-    """Per kind, the advised number of agents (None: none up to advice_cap() found)."""
+               window_end: int, origin: int, given: Outcome,
+               resume: bool = True) -> list[int | None]:
+    """Per kind, the advised number of agents (None: none up to advice_cap() found).
+    `resume`: the checks go on from their common beginning (fork.py), not from the
+    start of the window."""
     if not kinds or all(kind.count < 0 for kind in kinds):  # unlimited: the peak's need
         return [math.ceil(given.peak[i] / kind.executors) for i, kind in enumerate(kinds)]
-    counts = [replay_count(requests, kind, max_wait) for requests, kind in
-              zip(demand(jobs, kinds, window_end, origin), kinds, strict=True)]
+    replays = [Replay(requests) for requests in demand(jobs, kinds, window_end, origin)]
+    counts = [replay_count(replay, kind, max_wait) for replay, kind in
+              zip(replays, kinds, strict=True)]
     steps = [max(1, count // 20) for count in counts]
+    start: Simulation | None = None  # the checks' common beginning (fork.py)
     for _ in range(CHECKS):
         trial = [dataclasses.replace(kind, count=count) for kind, count in zip(
             kinds, counts, strict=True)]
-        check = Simulation(jobs, trial, window_end, origin, False, ANY_KIND, max_wait)
+        if start is None and resume and can_resume(jobs):
+            until = first_crowded(replays, kinds, counts)
+            if until is not None:
+                start = prefix(jobs, trial, window_end, origin, until)
+        if start is not None:
+            check = fork(start, trial, ANY_KIND, max_wait)
+        else:
+            check = Simulation(jobs, trial, window_end, origin, False, ANY_KIND, max_wait)
         try:
             check.run()
         except WaitedTooLong as short:

@@ -26,8 +26,11 @@ __all__ = ["ANY_KIND", "PRIORITY_AT", "RUN_AT", "TIME_AT", "Simulation", "Waited
 
 class Simulation(Serving):
     # -- the loop ----------------------------------------------------------------
-    def run(self) -> None:
+    def run(self, until: int | None = None) -> None:
+        """Until every instant is done, or up to (not including) the instant `until`:
+        then it can go on (fork.py)."""
         self.class_count()
+        stop = until if until is not None else 1 << 62
         times, events, ticks = self.times, self.events, self.ticks
         pop, origin, tracing = heapq.heappop, self.origin, self.tracing
         step, end_piece, schedule = self.next_step, self.end_piece, self.schedule
@@ -37,6 +40,8 @@ class Simulation(Serving):
         last = minutes.last
         candidates = self.candidates
         while times:
+            if times[0] >= stop:
+                return
             now = pop(times)
             if tracing:
                 minute = self.minute = (now - origin) // 60

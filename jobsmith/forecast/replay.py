@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from operator import itemgetter
 
 Request = tuple[int, int, int, int]  # entered, queue order, seconds, run number
 
@@ -21,8 +22,8 @@ Request = tuple[int, int, int, int]  # entered, queue order, seconds, run number
 class Replay:
     def __init__(self, requests: list[Request]) -> None:
         self.requests = requests  # sorted
-        self.starts = [entered for entered, _, _, _ in requests]
-        self.longest = max((seconds for _, _, seconds, _ in requests), default=0)
+        self.starts = list(map(itemgetter(0), requests))
+        self.longest = max(map(itemgetter(2), requests), default=0)
         self.held = held(requests)  # per request: executors held once it came, nobody waiting
 
     @property

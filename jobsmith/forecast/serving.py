@@ -16,19 +16,25 @@ class Serving(State):
             self.serve_fresh(now)
         queues, free, kinds_of = self.queues, self.free, self.classes.kinds_of
         heads = []
-        for cls in list(self.active):
+        emptied = []
+        for cls in self.active:
             queue = queues[cls]
             while queue and queue[0][1].done:
                 heapq.heappop(queue)
             if not queue:
-                self.active.discard(cls)
+                emptied.append(cls)
                 continue
             if self.pinning and self.classes.agent_of[cls] >= 0:
                 kind = kinds_of[cls][0]
                 if self.agent_free[kind][self.classes.agent_of[cls]]:
                     heads.append((queue[0][0], cls))
-            elif any(free[k] for k in kinds_of[cls]):
-                heads.append((queue[0][0], cls))
+                continue
+            for k in kinds_of[cls]:
+                if free[k]:
+                    heads.append((queue[0][0], cls))
+                    break
+        if emptied:
+            self.active.difference_update(emptied)
         if self.watch != -1:
             self.check_heads(now)
         if not heads:
