@@ -10,7 +10,8 @@ step in `JOBSMITH_FAILED_PART`.
 The finish step (`jobsmith run --finish RESULT`, in the pipeline's `post { always }`)
 sends the build's one result: `build_outcome` maps Jenkins' result to a Sensu status.
 An aborted build is a warning, a superseded or skipped one (NOT_BUILT) is OK: neither
-is a failure, and both keep the TTL. When the last completed build failed, an aborted
+is a failure, and both keep the TTL. When the last completed build that did its work
+(the pipeline passes it, skipping aborted and not-built builds) failed, an aborted
 or skipped build keeps the check critical (it proves nothing about the failure).
 """
 

@@ -17,11 +17,22 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from jobsmith.spec.model import JobSpec
-from tests.alerts.simulation import DAY, HOUR, START, Build, Scenario, expected, fires
+from tests.alerts.simulation import (
+    DAY,
+    HOUR,
+    START,
+    Build,
+    Scenario,
+    expected,
+    fires,
+    load_jobs,
+)
 
 MINUTE = 60.0
 REPO = Path(__file__).resolve().parents[2]
@@ -269,3 +280,58 @@ SCENARIOS = [
              down=[(REBOOT - 3 * HOUR, REBOOT)],
              before_build=kill_while_sending("agent-0", REBOOT)),
 ]
+
+
+# Seed runs (tests/alerts/seeding.py): the specs change and the seed's `jobsmith expect`
+# tells Sensu what they expect now. Each change lands at 12:30, when no build runs
+# (docs/alerts.md, "A build that runs during a seed run").
+CHANGE = START + 9 * DAY + 12 * HOUR + 30 * MINUTE
+HOURLY_REPORT = {"schedule": "0 * * * *", "command": "./report.sh", "timeout": "20m"}
+DAILY_REPORT = dict(HOURLY_REPORT, schedule="0 2 * * *")
+
+
+def until_change(name: str, spec: dict[str, Any], fail_last: bool = False,
+                 then: dict[str, Any] | None = None) -> Callable[[dict[str, JobSpec]], list[Build]]:
+    """Hourly builds until the change; then, with `then`, builds of the new spec."""
+
+    def builds(jobs: dict[str, JobSpec]) -> list[Build]:
+        rng = random.Random(13)
+        bound = expected(jobs, name).longest_run
+
+        def run(fire: float) -> Run:
+            return 0.0, rng.uniform(0.1, 1.0) * bound, "SUCCESS", "agent-0", None
+
+        made = queue(jobs[name], START, CHANGE, run)
+        if fail_last:
+            made[-1].result, made[-1].failed_stage = "FAILURE", "main"
+        if then is not None:
+            with tempfile.TemporaryDirectory() as directory:
+                later = load_jobs({name: then}, Path(directory))[name]
+                made += queue(later, CHANGE, START + 30 * DAY, run)
+        assert all(b.end < CHANGE or b.start > CHANGE for b in made)
+        return made
+
+    return builds
+
+
+def never_runs(jobs: dict[str, JobSpec]) -> list[tuple[str, float, float]]:
+    """The orphan's first run is due by its first fire plus its run bound."""
+    first = fires(jobs["orphan"], START, START + DAY)[0]
+    return [("orphan", first + expected(jobs, "orphan").run_bound, START + 30 * DAY)]
+
+
+SEEDED = [
+    Scenario("schedule change", {"report": HOURLY_REPORT},
+             until_change("report", HOURLY_REPORT, then=DAILY_REPORT),
+             changes=[(CHANGE, {"report": DAILY_REPORT})]),
+    Scenario("schedule change, failing", {"report": HOURLY_REPORT},
+             until_change("report", HOURLY_REPORT, fail_last=True, then=DAILY_REPORT),
+             changes=[(CHANGE, {"report": DAILY_REPORT})]),
+    Scenario("disable", {"report": HOURLY_REPORT}, until_change("report", HOURLY_REPORT),
+             changes=[(CHANGE, {"report": dict(HOURLY_REPORT, disabled=True)})]),
+    Scenario("delete", {"report": HOURLY_REPORT, "by-hand": {"command": "./fix.sh"}},
+             until_change("report", HOURLY_REPORT), changes=[(CHANGE, {"report": None})]),
+    Scenario("never runs", {"orphan": dict(HOURLY_REPORT, agent="gpu")},
+             lambda jobs: [], missing=never_runs, changes=[]),
+]
+SCENARIOS += SEEDED

@@ -9,6 +9,7 @@ What is jobsmith's own here (nothing of it is re-implemented):
   `wrapper.finish.finish_build` (outcome, status, TTL, ordering, outbox, delivery), with
   only the wall clock replaced by the virtual one; a failed stage hands its record
   (`wrapper.build.part_record`) over in `JOBSMITH_FAILED_PART`, as the pipeline does;
+- seed runs: the real `generate` and `jobsmith expect` (tests/alerts/seeding.py);
 - delivery: real TCP (Sensu 1.x) or HTTP (Sensu Go) to the strict fake Sensu of
   tests/wrapper/fake_sensu.py, one real outbox directory per agent. "Sensu down" is a
   port that refuses; "slow" is the fake answering after 3 s (so the wrapper waits its
@@ -25,8 +26,9 @@ declares (runs that never happened, measured from the declared limits). An alert
 outside every bad period is **false**, unless Sensu raised it after an outage of its
 own before it had received any result of that check since (**outage**, reported apart:
 Sensu heard nothing while it was down, and says so). A bad period in which the check
-never alerted is **missed** (unless it lay wholly within an outage of Sensu, when
-nothing could alert: its result must then be kept, as history). A build whose result
+never alerted, or was resolved before it ended, is **missed** (unless it lay wholly
+within an outage of Sensu, when nothing could alert: its result must then be kept, as
+history). A build whose result
 neither reached Sensu nor was kept as history (`<outbox>/superseded/`) nor waits in an
 outbox is **lost**.
 """
@@ -90,6 +92,9 @@ class Scenario:
     down: list[tuple[float, float]] = field(default_factory=list)  # Sensu down
     slow: list[tuple[float, float]] = field(default_factory=list)  # answers in 3 s
     before_build: Callable[[Build, Path], None] | None = None  # e.g. a reboot's damage
+    # Seed runs: the specs change at these times (a spec None: removed), and the seed's
+    # `jobsmith expect` runs then, and at the start (tests/alerts/seeding.py).
+    changes: list[tuple[float, dict[str, dict[str, Any] | None]]] | None = None
 
 
 @dataclass
@@ -109,6 +114,7 @@ class Score:
 def load_jobs(specs: dict[str, dict[str, Any]], root: Path) -> dict[str, JobSpec]:
     """The specs as `jobsmith` loads them, from files below `root/jobs`."""
     tree = root / "jobs"
+    tree.mkdir(parents=True, exist_ok=True)
     for name, spec in specs.items():
         path = tree / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,6 +165,7 @@ class Player:
         self.seen = 0
         self.arrivals: dict[str, list[float]] = {}
         self.notes: list[str] = []
+        self.versions: list[tuple[float, dict[str, JobSpec]]] = []
 
     def close(self) -> None:
         self.fake.close()
@@ -166,15 +173,20 @@ class Player:
     def is_down(self, now: float) -> bool:
         return any(a <= now < b for a, b in self.s.down)
 
-    def settings(self, agent: str, now: float) -> AgentSettings:
-        url = self.fake.http_url if self.s.flavour == "go" else self.fake.tcp_url
+    def url(self, now: float) -> str:
         if self.is_down(now):
-            url = self.refused
+            return self.refused
+        return self.fake.http_url if self.s.flavour == "go" else self.fake.tcp_url
+
+    def settings(self, agent: str, now: float) -> AgentSettings:
+        url = self.url(now)
         self.fake.answer_delay = SLOW_ANSWER if any(a <= now < b for a, b in self.s.slow) else 0
         outbox = self.root / "agents" / agent / "outbox"
         return AgentSettings(sensu=parse_sensu_url(url), outbox=str(outbox))
 
-    def finish(self, jobs: dict[str, JobSpec], build: Build, previous: str | None) -> None:
+    def finish(self, build: Build, previous: str | None) -> None:
+        """The build's finish step, with the pipeline its build started with."""
+        jobs = [jobs for at, jobs in self.versions if at <= build.start][-1]
         options = parse_args(finish_argv(jobs[build.job], build, previous))
         part = failed_part(build)
         environ = {FAILED_PART_VARIABLE: json.dumps(part)} if part else {}
@@ -192,6 +204,7 @@ class Player:
 
     def play(self) -> Score:
         jobs = load_jobs(self.s.jobs, self.root)
+        self.versions.append((START, jobs))
         end = START + self.s.days * DAY
         builds = sorted(self.s.builds(jobs), key=lambda b: (b.start, b.job))
         numbers: dict[str, int] = {}
@@ -201,6 +214,15 @@ class Player:
         events: list[tuple[float, int, Any]] = [(b.end, 1, b) for b in builds]
         for a, b in self.s.down:
             events += [(a, 0, ("down", a)), (b, 0, ("up", b))]
+        specs: dict[str, dict[str, Any] | None] = dict(self.s.jobs)
+        if self.s.changes is not None:
+            from tests.alerts.seeding import Seed
+
+            seed = Seed(self.root)
+            events.append((START, 0, ("seed", dict(specs))))
+            for at, change in self.s.changes:
+                specs = {**specs, **change}
+                events.append((at, 0, ("seed", {k: v for k, v in specs.items() if v})))
         events.sort(key=lambda e: (e[0], e[1]))
         done: dict[str, list[Build]] = {}
         now, index = START, 0
@@ -209,12 +231,18 @@ class Player:
                 at, _, what = events[index]
                 index += 1
                 if isinstance(what, Build):
-                    past = [b for b in done.get(what.job, []) if b.number < what.number]
-                    previous = max(past, key=lambda b: b.number).result if past else None
+                    previous = previous_result(done.get(what.job, []), what)
                     if self.s.before_build is not None:
                         self.s.before_build(what, self.root)
-                    self.finish(jobs, what, previous)
+                    self.finish(what, previous)
                     done.setdefault(what.job, []).append(what)
+                elif what[0] == "seed":
+                    if at > START:
+                        self.versions.append((at, load_jobs(what[1], self.root / f"v{at}")))
+                    environ = {"JOBSMITH_SENSU": self.url(at),
+                               "JOBSMITH_OUTBOX": str(self.root / "agents" / "seed" / "outbox")}
+                    seed.run(at, what[1], builds, environ)
+                    self.collect(at)
                 elif what[0] == "down":
                     self.model.go_down(at)
                 else:
@@ -250,7 +278,9 @@ class Player:
         history, waiting = self.outboxes()
         lost = sum(1 for b in builds if (b.job, b.number) not in set(received) | history
                    | waiting)
-        twice = len(received) - len(set(received))
+        # The same result twice (a seed run's restatement of a build is another result).
+        same = [(c.get("job"), c.get("build"), c.get("output")) for c in self.model.received]
+        twice = len(same) - len(set(same))
         return Score(self.s.name, len(builds), len(received), false, missed, lost, outage,
                      twice, sum(1 for b in builds if (b.job, b.number) in waiting),
                      self.notes)
@@ -265,16 +295,19 @@ class Player:
         return False
 
     def alerting_within(self, check: str, a: float, b: float) -> bool:
-        state = False
+        """Whether the check alerted in [a, b] and, once it did, stayed alerting until
+        `b` (a result that resolved it while the problem lasted hid it)."""
+        state, raised = False, False
         for at, name, alerting in self.model.timeline:
             if name != check:
                 continue
-            if at > b:
+            if at >= b:
                 break
+            if at >= a and raised and not alerting:
+                return False  # resolved while still bad
             state = alerting
-            if at >= a and state:
-                return True
-        return state  # alerting already when the period began
+            raised = raised or (state and at >= a)
+        return raised or state
 
     def outboxes(self) -> tuple[set[tuple[Any, Any]], set[tuple[Any, Any]]]:
         history: set[tuple[Any, Any]] = set()
@@ -286,6 +319,15 @@ class Player:
             key = (check.get("job"), check.get("build"))
             (history if path.parent.name == "superseded" else waiting).add(key)
         return history, waiting
+
+
+def previous_result(done: list[Build], build: Build) -> str | None:
+    """`--previous-result` as the pipeline's finish step computes it: from Jenkins'
+    `previousCompletedBuild` back past aborted and not-built builds."""
+    for past in sorted(done, key=lambda b: -b.number):
+        if past.number < build.number and past.result not in ("ABORTED", "NOT_BUILT"):
+            return past.result
+    return None
 
 
 def failure_periods(builds: list[Build], end: float) -> list[tuple[str, float, float]]:

@@ -17,7 +17,7 @@ from tests.alerts.simulation import Scenario, play
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_a_month_of_builds(scenario: Scenario) -> None:
     score = play(scenario)
-    assert score.builds > 0 and score.sent > 0
+    assert score.sent > 0
     found = {"false": score.false, "missed": score.missed, "lost": score.lost,
              "twice": score.twice, "waiting": score.waiting}
     assert found == dict.fromkeys(found, 0), "\n".join(score.notes[:20])
