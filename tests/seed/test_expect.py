@@ -9,6 +9,11 @@ Sensu semantics the expected values follow:
   lib/sensu/server/process.rb). So a restated result's deadline is `executed + ttl`.
 - Sensu Go resets the check's TTL switch on each event with a `ttl` and buries it when
   an event without one follows one with one (backend/eventd/eventd.go, `handleMessage`).
+- The documentation says the same of the result attribute: `ttl` is "the time to live
+  (TTL) in seconds until check results are considered stale"; when no result arrives
+  before it expires, an event is created for the client (Sensu 1.x checks reference)
+  or for the agent's entity (Sensu Go checks reference), and it must exceed the
+  check's `interval` (Sensu Go: and be at least 5 s, hence `MIN_TTL`).
 """
 
 from __future__ import annotations
