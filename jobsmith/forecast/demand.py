@@ -79,6 +79,13 @@ def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
         steps = [[(classes.kinds_of[classes.of(b.label)][0], int(b.seconds), index)
                   for index, b in enumerate(step)] for step in job.steps]
         lengths = [max(seconds for _, seconds, _ in step) for step in steps]
+        if len(steps) == 1 and len(steps[0]) == 1:  # one request per build
+            kind, seconds, _ = steps[0][0]
+            append, shift = served[kind].append, priority - (origin << TIME_AT)
+            for start, _ in _starts(job, seconds):
+                append((start, shift + (start << TIME_AT) + (number << RUN_AT), seconds, number))
+                number += 1
+            continue
         for start, end in _starts(job, sum(lengths)):
             at = start
             for step, length in zip(steps, lengths, strict=True):
