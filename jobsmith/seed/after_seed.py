@@ -113,9 +113,12 @@ def job_state(client: JenkinsClient, job: str) -> JobState:
     if not isinstance(done, dict) or not isinstance(done.get("number"), int):
         return JobState(exists=True, building=building)
     number = done["number"]
+    # The build before it that did its work, as the pipeline's finish step passes it
+    # (`jobsmithFinish`: aborted and not-built builds prove nothing about a failure).
     before = next((b.get("result") for b in data.get("builds") or []
                    if isinstance(b, dict) and isinstance(b.get("number"), int)
-                   and b["number"] < number and b.get("result")), None)
+                   and b["number"] < number and b.get("result")
+                   and b.get("result") not in ("ABORTED", "NOT_BUILT")), None)
     last = LastBuild(
         number=number,
         result=str(done.get("result") or "NOT_BUILT"),
