@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from jobsmith.generator import render_job
@@ -19,27 +18,11 @@ from jobsmith.generator.groovy import groovy_string
 from jobsmith.generator.render import missed_run_ttl
 from jobsmith.generator.steps import StageView, finish_command, stage_views
 from jobsmith.tryrun.runner import find_job
-
-JOBSMITH = str(Path(sys.executable).parent / "jobsmith")
-
-
-def _spec(tmp_path: Path, name: str, text: str) -> Path:
-    jobs = tmp_path / "jobs"
-    path = jobs / f"{name}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return jobs
-
-
-def _try(jobs: Path, *args: str, env: dict[str, str] | None = None
-         ) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("JOBSMITH_")}
-    return subprocess.run([JOBSMITH, "try", *args, "--specs", str(jobs)], capture_output=True,
-                          text=True, env={**base, **(env or {})}, check=False, timeout=120)
+from tests.tryrun.helpers import JOBSMITH, run_try, write_spec
 
 
 def test_parameters_env_and_build_variables_reach_the_step(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "team/report", """
+    jobs = write_spec(tmp_path, "team/report", """
 parameters:
   - {name: WHO, type: string, default: world}
   - {name: FULL, type: boolean}
@@ -48,7 +31,7 @@ env: {GREETING: hi, EMPTY: ""}
 command: 'echo "$GREETING $WHO full=$FULL mode=$MODE empty=${EMPTY-unset} url=$BUILD_URL";
   echo "job=$JOB_NAME try=$JOBSMITH_TRY"; pwd; echo "ws=$WORKSPACE"'
 """)
-    done = _try(jobs, "team/report", "-p", "WHO=team", env={"EMPTY": "from-shell"})
+    done = run_try(jobs, "team/report", "-p", "WHO=team", env={"EMPTY": "from-shell"})
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     # Jenkins drops an empty withEnv value (and the shell's own EMPTY with it); the wrapper
@@ -61,13 +44,13 @@ command: 'echo "$GREETING $WHO full=$FULL mode=$MODE empty=${EMPTY-unset} url=$B
 
 
 def test_each_step_runs_the_pipelines_command_line_through_the_wrapper(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "flaky", """
+    jobs = write_spec(tmp_path, "flaky", """
 schedule: H 3 * * *
 timeout: 30s
 retries: {count: 1, backoff: 1s, on_exit_codes: [75]}
 command: echo working; exit 75
 """)
-    done = _try(jobs, "flaky", "--keep-workspace")
+    done = run_try(jobs, "flaky", "--keep-workspace")
     job = find_job(jobs, "flaky")
     (view,) = stage_views(job)
     assert isinstance(view, StageView)
@@ -91,22 +74,22 @@ command: echo working; exit 75
 
 
 def test_stages_run_in_order_and_a_failure_skips_the_rest(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "etl", """
+    jobs = write_spec(tmp_path, "etl", """
 stages:
   - {name: extract, command: echo one; test ! -e leftover; touch leftover}
   - {name: load, command: 'test ! -e leftover && echo two && exit 3'}
   - {name: report, command: echo three}
 """)
-    done = _try(jobs, "etl")
+    done = run_try(jobs, "etl")
     # A fresh workspace per stage: `leftover` does not carry over.
     assert done.stdout == "one\ntwo\n"
     assert "[load] FAILURE: script returned exit code 3" in done.stderr
     assert "stage 'report' skipped: an earlier stage failed" in done.stderr
     assert done.returncode == 21
 
-    only = _try(jobs, "etl", "--stage", "report")
+    only = run_try(jobs, "etl", "--stage", "report")
     assert (only.returncode, only.stdout) == (0, "three\n")
-    wrong = _try(jobs, "etl", "--stage", "reprot")
+    wrong = run_try(jobs, "etl", "--stage", "reprot")
     assert wrong.returncode == 2
     assert "no stage 'reprot'; did you mean 'report'?" in wrong.stderr
 
@@ -116,7 +99,7 @@ def test_parallel_branches_run_side_by_side(tmp_path: Path) -> None:
     meet = tmp_path / "meet"
     meet.mkdir()
     wait = "i=0; while [ ! -e {m}/{o} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done"
-    jobs = _spec(tmp_path, "pair", f"""
+    jobs = write_spec(tmp_path, "pair", f"""
 stages:
   - name: both
     parallel:
@@ -125,13 +108,13 @@ stages:
       - name: right
         command: touch {meet}/right; {wait.format(m=meet, o='left')}; test -e {meet}/left
 """)
-    done = _try(jobs, "pair")
+    done = run_try(jobs, "pair")
     assert done.returncode == 0, done.stderr
     assert "[left] SUCCESS" in done.stderr and "[right] SUCCESS" in done.stderr
 
 
 def test_fail_fast_aborts_the_other_branches(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "smoke", """
+    jobs = write_spec(tmp_path, "smoke", """
 stages:
   - name: checks
     fail_fast: true
@@ -140,7 +123,7 @@ stages:
       - {name: slow, command: exec sleep 600}
   - {name: after, command: echo never}
 """)
-    done = _try(jobs, "smoke")
+    done = run_try(jobs, "smoke")
     assert "[broken] bad" in done.stdout
     assert "[broken] FAILURE" in done.stderr
     assert "[slow] ABORTED" in done.stderr
@@ -150,38 +133,38 @@ stages:
 
 
 def test_on_each_runs_once_here_and_says_so(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "fleet", """
+    jobs = write_spec(tmp_path, "fleet", """
 stages:
   - {name: rotate, on_each: web && linux, command: echo rotated}
 """)
-    done = _try(jobs, "fleet")
+    done = run_try(jobs, "fleet")
     assert done.stdout == "rotated\n"
     assert "every online agent matching 'web && linux'; here it runs once" in done.stderr
 
 
 def test_credentials_come_from_local_variables(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "db", """
+    jobs = write_spec(tmp_path, "db", """
 credentials:
   - {id: orders-db, username: DB_USER, password: DB_PASS}
 command: echo "$DB_USER:$DB_PASS"
 """)
-    missing = _try(jobs, "db", env={"DB_USER": "alice"})
+    missing = run_try(jobs, "db", env={"DB_USER": "alice"})
     assert missing.returncode == 2
     assert "credential 'orders-db' is bound to DB_PASS: set it in the environment" in \
         missing.stderr
-    given = _try(jobs, "db", env={"DB_USER": "alice", "DB_PASS": "s3cret"})
+    given = run_try(jobs, "db", env={"DB_USER": "alice", "DB_PASS": "s3cret"})
     assert (given.returncode, given.stdout) == (0, "alice:s3cret\n")
 
 
 def test_every_missing_credential_is_named_before_anything_runs(tmp_path: Path) -> None:
     ran = tmp_path / "ran"
-    jobs = _spec(tmp_path, "api", f"""
+    jobs = write_spec(tmp_path, "api", f"""
 credentials:
   - {{id: orders-db, username: DB_USER, password: DB_PASS}}
   - {{id: api-token, variable: TOKEN}}
 command: touch {ran}
 """)
-    done = _try(jobs, "api", env={"DB_USER": "alice"})
+    done = run_try(jobs, "api", env={"DB_USER": "alice"})
     assert done.returncode == 2
     assert done.stderr.splitlines()[-2:] == [
         "credential 'orders-db' is bound to DB_PASS: set it in the environment to "
@@ -191,21 +174,21 @@ command: touch {ran}
         "here (jobsmith try takes credentials from local variables of the same names)"]
     assert not ran.exists()
     # An empty value is a value: Jenkins binds an empty secret too.
-    empty = _try(jobs, "api", env={"DB_USER": "alice", "DB_PASS": "", "TOKEN": "t"})
+    empty = run_try(jobs, "api", env={"DB_USER": "alice", "DB_PASS": "", "TOKEN": "t"})
     assert empty.returncode == 0, empty.stderr
     assert ran.exists()
 
 
 def test_no_alert_or_metric_unless_asked(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "quiet", """
+    jobs = write_spec(tmp_path, "quiet", """
 command: echo "sensu=${JOBSMITH_SENSU-unset} statsd=${JOBSMITH_STATSD-unset}"
 """)
     # A port nothing listens on: the wrapper would only note a failed delivery.
     env = {"JOBSMITH_SENSU": "tcp://127.0.0.1:9", "JOBSMITH_STATSD": "127.0.0.1:9",
            "JOBSMITH_OUTBOX": str(tmp_path / "outbox")}
-    done = _try(jobs, "quiet", env=env)
+    done = run_try(jobs, "quiet", env=env)
     assert done.stdout == "sensu=unset statsd=unset\n"
-    asked = _try(jobs, "quiet", "--send-alerts", env=env)
+    asked = run_try(jobs, "quiet", "--send-alerts", env=env)
     assert asked.stdout == "sensu=tcp://127.0.0.1:9 statsd=unset\n"
 
 
@@ -218,28 +201,26 @@ def test_checkout_into_the_workspace(tmp_path: Path) -> None:
     subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
     subprocess.run([*git, "add", "run.sh"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
-    jobs = _spec(tmp_path, "checked", f"""
+    jobs = write_spec(tmp_path, "checked", f"""
 checkout: {{git: "file://{repo}"}}
 command: ./run.sh
 """)
-    done = _try(jobs, "checked")
+    done = run_try(jobs, "checked")
     assert (done.returncode, done.stdout) == (0, "from the checkout\n"), done.stderr
 
 
 def test_an_unknown_job_or_parameter_is_a_usage_error(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "team/report", "parameters: [{name: FULL, type: boolean}]\n"
+    jobs = write_spec(tmp_path, "team/report", "parameters: [{name: FULL, type: boolean}]\n"
                                           "command: 'true'\n")
-    assert "did you mean team/report?" in _try(jobs, "team/reprot").stderr
-    bad = _try(jobs, "team/report", "-p", "FULL=yes")
+    assert "did you mean team/report?" in run_try(jobs, "team/reprot").stderr
+    bad = run_try(jobs, "team/report", "-p", "FULL=yes")
     assert bad.returncode == 2
     assert "parameter FULL is a boolean: use true or false, not 'yes'" in bad.stderr
 
 
-
-
 def test_ctrl_c_aborts_the_build_and_leaves_no_process(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    jobs = _spec(tmp_path, "long", f"""
+    jobs = write_spec(tmp_path, "long", f"""
 stages:
   - {{name: wait, command: 'echo $$ > {pid_file}; echo started; exec sleep 600'}}
   - {{name: after, command: echo never}}

@@ -8,10 +8,8 @@ only with --send-alerts."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +19,9 @@ import pytest
 from jobsmith.generator.render import missed_run_ttl
 from jobsmith.tryrun.runner import find_job
 from jobsmith.wrapper.metrics import metric_job
+from tests.tryrun.helpers import JOBSMITH, clean_env, run_try, write_spec
 from tests.wrapper.conftest import StatsdDaemon
 from tests.wrapper.fake_sensu import FakeSensu, result_key
-
-JOBSMITH = str(Path(sys.executable).parent / "jobsmith")
 
 
 @pytest.fixture(scope="module")
@@ -39,25 +36,6 @@ def sensu() -> Iterator[FakeSensu]:
     fake = FakeSensu()
     yield fake
     fake.close()
-
-
-def _spec(tmp_path: Path, name: str, text: str) -> Path:
-    jobs = tmp_path / "jobs"
-    path = jobs / f"{name}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return jobs
-
-
-def _env(**settings: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith("JOBSMITH_") and k != "BUILD_URL"}
-    return {**base, **settings}
-
-
-def _try(jobs: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([JOBSMITH, "try", *args, "--specs", str(jobs)], capture_output=True,
-                          text=True, env=env, check=False, timeout=120)
 
 
 def _counter(daemon: StatsdDaemon, name: str, value: float) -> dict[str, float]:
@@ -82,12 +60,12 @@ stages:
 
 def test_the_finish_step_sends_build_metrics_only_when_asked(
         tmp_path: Path, statsd: StatsdDaemon) -> None:
-    jobs = _spec(tmp_path, "try-metrics/etl", THREE)
-    env = _env(JOBSMITH_STATSD=statsd.address)
-    quiet = _try(jobs, "try-metrics/etl", env=env)
+    jobs = write_spec(tmp_path, "try-metrics/etl", THREE)
+    env = clean_env(JOBSMITH_STATSD=statsd.address)
+    quiet = run_try(jobs, "try-metrics/etl", env=env)
     assert quiet.returncode == 21, quiet.stderr
     assert "jobsmith: try-metrics/etl #0 failed in stage load (exit 3)" in quiet.stderr
-    sent = _try(jobs, "try-metrics/etl", "--send-metrics", env=env)
+    sent = run_try(jobs, "try-metrics/etl", "--send-metrics", env=env)
     assert sent.returncode == 21, sent.stderr
     job = f"jobsmith.{metric_job('try-metrics/etl')}"
     # One build, one run, whatever its stages; the quiet try sent nothing before it.
@@ -103,13 +81,13 @@ def test_the_finish_step_sends_build_metrics_only_when_asked(
 
 def test_no_alert_unless_asked_then_one_build_level_result(
         tmp_path: Path, sensu: FakeSensu) -> None:
-    jobs = _spec(tmp_path, "etl", THREE)
-    env = _env(JOBSMITH_SENSU=sensu.tcp_url)
-    quiet = _try(jobs, "etl", env=env)
+    jobs = write_spec(tmp_path, "etl", THREE)
+    env = clean_env(JOBSMITH_SENSU=sensu.tcp_url)
+    quiet = run_try(jobs, "etl", env=env)
     assert quiet.returncode == 21, quiet.stderr
     # TCP results are answered before the wrapper exits: nothing came.
     assert (sensu.accepted, sensu.rejected) == ([], [])
-    asked = _try(jobs, "etl", "--send-alerts", env=env)
+    asked = run_try(jobs, "etl", "--send-alerts", env=env)
     assert asked.returncode == 21, asked.stderr
     assert sensu.rejected == []
     (check,) = sensu.accepted  # the stages sent none: Sensu's last result would hide one
@@ -125,7 +103,7 @@ def test_no_alert_unless_asked_then_one_build_level_result(
 
 def test_a_branch_cut_short_by_fail_fast_is_not_the_failure_reported(
         tmp_path: Path, sensu: FakeSensu) -> None:
-    jobs = _spec(tmp_path, "smoke", """
+    jobs = write_spec(tmp_path, "smoke", """
 stages:
   - name: checks
     fail_fast: true
@@ -133,7 +111,7 @@ stages:
       - {name: slow, command: exec sleep 600}
       - {name: broken, command: echo bad; exit 5}
 """)
-    done = _try(jobs, "smoke", "--send-alerts", env=_env(JOBSMITH_SENSU=sensu.tcp_url))
+    done = run_try(jobs, "smoke", "--send-alerts", env=clean_env(JOBSMITH_SENSU=sensu.tcp_url))
     assert done.returncode == 21, done.stderr
     (check,) = sensu.accepted
     assert (check["status"], check["failed_stage"], check["exit_code"]) == (2, "broken", 5)
@@ -147,7 +125,7 @@ def test_the_first_branch_to_fail_is_the_failure_reported(
     # has ended and been reaped.
     meet = tmp_path / "meet"
     meet.mkdir()
-    jobs = _spec(tmp_path, "pair", f"""
+    jobs = write_spec(tmp_path, "pair", f"""
 stages:
   - name: both
     parallel:
@@ -160,7 +138,7 @@ stages:
       - name: early
         command: cut -d' ' -f4 /proc/$PPID/stat > {meet}/early; exit 2
 """)
-    done = _try(jobs, "pair", "--send-alerts", env=_env(JOBSMITH_SENSU=sensu.tcp_url))
+    done = run_try(jobs, "pair", "--send-alerts", env=clean_env(JOBSMITH_SENSU=sensu.tcp_url))
     assert done.returncode == 21, done.stderr
     assert done.stderr.index("[early] FAILURE") < done.stderr.index("[late] FAILURE")
     (check,) = sensu.accepted
@@ -170,14 +148,14 @@ stages:
 def test_a_success_resolves_and_an_abort_is_no_failure(
         tmp_path: Path, sensu: FakeSensu) -> None:
     pid_file = tmp_path / "pid"
-    jobs = _spec(tmp_path, "long", f"""
+    jobs = write_spec(tmp_path, "long", f"""
 parameters: [{{name: WAIT, type: boolean}}]
 stages:
   - {{name: wait, command: 'if [ "$WAIT" = true ]; then echo $$ > {pid_file}; echo started;
        exec sleep 600; fi'}}
 """)
-    env = _env(JOBSMITH_SENSU=sensu.tcp_url)
-    done = _try(jobs, "long", "--send-alerts", env=env)
+    env = clean_env(JOBSMITH_SENSU=sensu.tcp_url)
+    done = run_try(jobs, "long", "--send-alerts", env=env)
     assert done.returncode == 0, done.stderr
     (ok,) = sensu.accepted
     assert (ok["status"], ok["outcome"]) == (0, "success")

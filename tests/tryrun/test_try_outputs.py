@@ -12,37 +12,18 @@ a workspace of its own, so a file reaches a later stage only through a stash.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from jobsmith.generator.steps import GroupView, StageView, stage_views
 from jobsmith.spec.names import name_problem
 from jobsmith.tryrun.runner import find_job
-
-JOBSMITH = str(Path(sys.executable).parent / "jobsmith")
-
-
-def _spec(tmp_path: Path, name: str, text: str) -> Path:
-    jobs = tmp_path / "jobs"
-    path = jobs / f"{name}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return jobs
-
-
-def _try(jobs: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBSMITH_")}
-    return subprocess.run([JOBSMITH, "try", *args, "--specs", str(jobs)], capture_output=True,
-                          text=True, env=env, check=False, timeout=120)
-
+from tests.tryrun.helpers import run_try, write_spec
 
 LIST = "find . -type f -o -type l | sed s,^./,, | LC_ALL=C sort"
 
 
 def test_files_and_directories_reach_the_later_stages(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "reports/build", f"""
+    jobs = write_spec(tmp_path, "reports/build", f"""
 stages:
   - name: build
     command: |
@@ -56,7 +37,7 @@ stages:
   - name: use
     command: '{LIST}; ./out/run.sh; readlink out/link'
 """)
-    done = _try(jobs, "reports/build")
+    done = run_try(jobs, "reports/build")
     assert done.returncode == 0, done.stderr
     # Dot files are files like any other to Ant; its default excludes are left out; the
     # mode and the link come through the tar archive as they were.
@@ -73,7 +54,7 @@ def test_a_parallel_branch_gets_only_what_came_before_its_group(tmp_path: Path) 
     # would see render/ if the branches shared a workspace or a stash came too early.
     meet = tmp_path / "meet"
     meet.mkdir()
-    jobs = _spec(tmp_path, "site", f"""
+    jobs = write_spec(tmp_path, "site", f"""
 stages:
   - name: build
     command: mkdir out; echo page > out/page.txt
@@ -91,7 +72,7 @@ stages:
   - name: publish
     command: 'echo "publish sees: $({LIST} | tr "\\n" " ")"'
 """)
-    done = _try(jobs, "site")
+    done = run_try(jobs, "site")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "[lint] lint sees: out/page.txt " in lines
@@ -99,14 +80,14 @@ stages:
 
 
 def test_a_missing_output_fails_the_stage_as_stash_does(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "etl", """
+    jobs = write_spec(tmp_path, "etl", """
 stages:
   - name: extract
     command: mkdir out
     outputs: [out/, summary.csv]
   - {name: load, command: echo never}
 """)
-    done = _try(jobs, "etl")
+    done = run_try(jobs, "etl")
     assert done.returncode == 21, done.stderr  # FAILURE
     assert ("[extract] FAILURE: no file matches the outputs out/**, summary.csv; Jenkins' "
             "stash fails the stage too (No files included in stash ‘jobsmith outputs of "
@@ -116,12 +97,12 @@ stages:
 
 
 def test_a_pattern_that_matches_nothing_beside_others_is_named(tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "etl", """
+    jobs = write_spec(tmp_path, "etl", """
 stages:
   - {name: extract, command: touch summary.csv, outputs: [out/, summary.csv]}
   - {name: load, command: ls}
 """)
-    done = _try(jobs, "etl")
+    done = run_try(jobs, "etl")
     # Jenkins stashes summary.csv without a word about out/: so does try, with a note.
     assert (done.returncode, done.stdout) == (0, "summary.csv\n"), done.stderr
     assert "[extract] note: the output out/** matched no file" in done.stderr
@@ -129,15 +110,15 @@ stages:
 
 def test_a_failed_step_stashes_nothing_and_one_stage_alone_says_what_it_lacks(
         tmp_path: Path) -> None:
-    jobs = _spec(tmp_path, "etl", """
+    jobs = write_spec(tmp_path, "etl", """
 stages:
   - {name: extract, command: touch summary.csv; exit 4, outputs: [summary.csv]}
   - {name: load, command: ls}
 """)
-    done = _try(jobs, "etl")
+    done = run_try(jobs, "etl")
     assert done.returncode == 21
     assert "[extract] FAILURE: script returned exit code 4" in done.stderr
-    alone = _try(jobs, "etl", "--stage", "load")
+    alone = run_try(jobs, "etl", "--stage", "load")
     assert (alone.returncode, alone.stdout) == (0, ""), alone.stderr
     assert ("[load] the pipeline unstashes 'jobsmith outputs of extract' here, from a stage "
             "this try did not run") in alone.stderr
@@ -146,7 +127,7 @@ stages:
 def test_stash_names_are_names_jenkins_accepts(tmp_path: Path) -> None:
     # StashManager.stash calls Jenkins.checkGoodName(name): `&`, `/`, `:` or a trailing
     # `.` in a stage name must not reach the stash's name.
-    jobs = _spec(tmp_path, "odd", """
+    jobs = write_spec(tmp_path, "odd", """
 stages:
   - {name: "lint & test", command: echo a > a.txt, outputs: [a.txt]}
   - {name: "lint | test", command: echo b > b.txt, outputs: [b.txt]}
@@ -163,14 +144,14 @@ stages:
             names.append(view.stash.name)
     assert names == ["jobsmith outputs of lint _ test", "jobsmith outputs of lint _ test (2)",
                      "jobsmith outputs of v1._"]
-    done = _try(jobs, "odd")
+    done = run_try(jobs, "odd")
     assert (done.returncode, done.stdout) == (0, "a\nb\nc\n"), done.stderr
 
 
 def test_outputs_written_with_dots_still_match(tmp_path: Path) -> None:
     # Ant matches `./report.csv` or `out/./x/**` against no file at all (see
     # test_outputs_ant.py): the stash's includes are written the plain way.
-    jobs = _spec(tmp_path, "etl", f"""
+    jobs = write_spec(tmp_path, "etl", f"""
 stages:
   - name: extract
     command: mkdir -p out/x; echo r > report.csv; echo y > out/x/y
@@ -180,7 +161,7 @@ stages:
     (extract, _) = stage_views(find_job(jobs, "etl"))
     assert isinstance(extract, StageView) and extract.stash is not None
     assert extract.stash.includes == "report.csv,out/x/**,**"
-    done = _try(jobs, "etl")
+    done = run_try(jobs, "etl")
     # `./` is the whole workspace: the stage's own `--record` (.jobsmith/) travels too.
     assert (done.returncode, done.stdout) == (
         0, ".jobsmith/extract.json\nout/x/y\nreport.csv\n"), done.stderr
