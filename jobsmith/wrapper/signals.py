@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import select
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -59,6 +60,13 @@ class SignalWatch:
         self._previous_wakeup = signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
         self._previous = {sig: signal.signal(sig, self._on_stop) for sig in STOP_SIGNALS}
         self._previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, _on_child)
+        # A signal can land while Python runs a callback whose exceptions it cannot
+        # propagate (a weakref callback of the import machinery's module locks, a
+        # `__del__`): Python then prints "Exception ignored in ..." with a traceback and
+        # carries on. The stop is already in `received`, and `run_attempt` checks that
+        # before the command starts, so such a `StopRequested` is dropped silently.
+        self._previous_unraisable = sys.unraisablehook
+        sys.unraisablehook = self._on_unraisable
 
     @property
     def fd(self) -> int:
@@ -110,6 +118,7 @@ class SignalWatch:
             # None: a handler installed outside Python, which cannot be put back.
             signal.signal(sig, signal.SIG_DFL if handler is None else handler)
         signal.set_wakeup_fd(self._previous_wakeup)
+        sys.unraisablehook = self._previous_unraisable
         os.close(self._read_fd)
         os.close(self._write_fd)
 
@@ -124,6 +133,11 @@ class SignalWatch:
         if self.raise_on_stop:
             self.raise_on_stop = False  # once: the wrapper is on its way out
             raise StopRequested(signum)
+
+    def _on_unraisable(self, unraisable: sys.UnraisableHookArgs) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, StopRequested):
+            return
+        self._previous_unraisable(unraisable)
 
 
 def _on_child(signum: int, frame: FrameType | None) -> None:

@@ -282,6 +282,36 @@ def test_a_stop_signal_during_start_up_is_obeyed_without_a_traceback(
         assert wrapper.returncode in statuses, (attempt, wrapper.returncode, err)
 
 
+UNRAISABLE = r"""
+import os, signal
+from jobsmith.wrapper.signals import SignalWatch
+
+class Finaliser:
+    def __del__(self):  # Python cannot propagate an exception raised in here
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10000):  # the handler runs at the next bytecode boundary
+            pass
+
+watch = SignalWatch(raise_on_stop=True)
+finaliser = Finaliser()
+del finaliser
+print(watch.received, watch.raise_on_stop)
+watch.close()
+"""
+
+
+def test_a_stop_signal_inside_a_finaliser_is_recorded_without_a_traceback() -> None:
+    """A signal that lands in a `__del__` or a weakref callback (CI once caught one in the
+    import machinery's module-lock callback, `_get_module_lock.<locals>.cb`): Python
+    cannot propagate the `StopRequested` from there and hands it to `sys.unraisablehook`,
+    which by default prints "Exception ignored in" and a traceback. The watch drops it;
+    the stop is recorded, and `run_attempt` obeys it before the command starts."""
+    done = subprocess.run([sys.executable, "-c", UNRAISABLE], capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
+    assert done.stdout.split() == [f"[{int(signal.SIGTERM)}]".encode(), b"False"]
+
+
 def test_a_stop_signal_during_an_artifact_download_is_obeyed(
     tmp_path: Path, wrapper_env: dict[str, str]
 ) -> None:
