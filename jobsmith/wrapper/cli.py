@@ -45,14 +45,19 @@ def main(argv: list[str], *, restore_signals: bool = False) -> int:
     from jobsmith.wrapper.signals import SignalWatch, StopRequested
 
     # First thing: from here on a stop signal is obeyed, and never shows a traceback.
-    watch = SignalWatch(raise_on_stop=True)
+    watch = SignalWatch()  # records a stop signal; raises it only once armed, in the `try`
     try:
         try:
-            return _main(argv, watch)
-        except StopRequested as stop:  # arrived before _main's own `try` was entered
+            watch.arm()
+            code = _main(argv, watch)
+            # The status is decided, on every path (help and usage errors too): a later
+            # signal must not raise where nothing catches it, on the way out.
+            watch.block()
+        except StopRequested as stop:  # arrived outside _main's own `try`
             watch.block()
             _say(f"jobsmith run: stopped by signal {stop.signum} before the command started")
-            return 128 + stop.signum
+            code = 128 + stop.signum
+        return code
     finally:
         if restore_signals:
             watch.close()

@@ -52,21 +52,36 @@ class SignalWatch:
     """
 
     def __init__(self, *, raise_on_stop: bool = False) -> None:
-        self.raise_on_stop = raise_on_stop
+        # Only recorded while the handlers go in: a `StopRequested` out of here would
+        # reach a caller that is not yet inside its `try` (see `arm`).
+        self.raise_on_stop = False
         self.received: list[int] = []
+        # A signal can land while Python runs a callback whose exceptions it cannot
+        # propagate (a weakref callback of the import machinery's module locks, a
+        # `__del__`): Python then prints "Exception ignored in ..." with a traceback and
+        # carries on. The stop is already in `received`, and `run_attempt` checks that
+        # before the command starts, so such a `StopRequested` is dropped silently.
+        # Installed before the handlers, so that no handler can run ahead of it.
+        self._previous_unraisable = sys.unraisablehook
+        sys.unraisablehook = self._on_unraisable
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._read_fd, False)
         os.set_blocking(self._write_fd, False)
         self._previous_wakeup = signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
         self._previous = {sig: signal.signal(sig, self._on_stop) for sig in STOP_SIGNALS}
         self._previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, _on_child)
-        # A signal can land while Python runs a callback whose exceptions it cannot
-        # propagate (a weakref callback of the import machinery's module locks, a
-        # `__del__`): Python then prints "Exception ignored in ..." with a traceback and
-        # carries on. The stop is already in `received`, and `run_attempt` checks that
-        # before the command starts, so such a `StopRequested` is dropped silently.
-        self._previous_unraisable = sys.unraisablehook
-        sys.unraisablehook = self._on_unraisable
+        if raise_on_stop:
+            self.arm()
+
+    def arm(self) -> None:
+        """From now on a stop signal raises `StopRequested`; at once if one came already.
+
+        Call it inside the `try` that handles `StopRequested`.
+        """
+        self.raise_on_stop = True
+        if self.received:
+            self.raise_on_stop = False
+            raise StopRequested(self.received[0])
 
     @property
     def fd(self) -> int:
@@ -137,7 +152,13 @@ class SignalWatch:
     def _on_unraisable(self, unraisable: sys.UnraisableHookArgs) -> None:
         if unraisable.exc_type is not None and issubclass(unraisable.exc_type, StopRequested):
             return
-        self._previous_unraisable(unraisable)
+        # Another unraisable error is reported as Python would; a stop signal during that
+        # report is only recorded (an exception out of the hook is printed too).
+        raising, self.raise_on_stop = self.raise_on_stop, False
+        try:
+            self._previous_unraisable(unraisable)
+        finally:
+            self.raise_on_stop = raising and not self.received
 
 
 def _on_child(signum: int, frame: FrameType | None) -> None:

@@ -60,6 +60,7 @@ from jobsmith.wrapper.process import AttemptOutcome
 from jobsmith.wrapper.runner import RunReport
 from jobsmith.wrapper.settings import AgentSettings, parse_sensu_url
 from tests.alerts.sensu_model import EVALUATE_EVERY, SensuModel
+from tests.support.ports import refused_port
 from tests.wrapper.fake_sensu import FakeSensu
 
 START = datetime(2026, 3, 2, tzinfo=UTC).timestamp()  # a Monday
@@ -161,7 +162,7 @@ class Player:
         self.root = root
         self.model = SensuModel(flavour=scenario.flavour)
         self.fake = FakeSensu()
-        self.refused = f"tcp://127.0.0.1:{_closed_port()}"
+        self.refused = f"tcp://127.0.0.1:{refused_port()}"
         self.seen = 0
         self.arrivals: dict[str, list[float]] = {}
         self.notes: list[str] = []
@@ -365,14 +366,6 @@ def _merge(periods: list[tuple[str, float, float]]) -> list[tuple[str, float, fl
         else:
             merged.append((job, a, b))
     return merged
-
-
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again: connecting is refused
 
 
 def _utc(instant: float) -> datetime:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from jobsmith.cli import jenkins as jenkins_cli
 from jobsmith.cli.app import cli
 from tests.seed.fake_jenkins import FakeJenkins
 from tests.seed.fake_state import BuildPlan, Computer
+from tests.support.ports import refused_port
 
 REPO = "https://git.example.com/platform/jobs.git"
 SPEC = """\
@@ -156,9 +156,7 @@ def test_health_exit_status_and_one_line(fake: FakeJenkins) -> None:
 
 
 def test_health_when_jenkins_is_down(fake: FakeJenkins) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = refused_port()
     result = run(fake, "health", env=_env(fake, JOBSMITH_JENKINS_URL=f"http://127.0.0.1:{port}/"))
     assert result.exit_code == 2
     assert result.stdout.startswith("JENKINS CRITICAL: unreachable: cannot reach Jenkins")
@@ -175,9 +173,7 @@ def test_health_when_jenkins_is_down(fake: FakeJenkins) -> None:
 ])
 def test_failures_have_distinct_exit_statuses(fake: FakeJenkins, env: dict[str, str],
                                               args: list[str], code: int, message: str) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        free = sock.getsockname()[1]
+    free = refused_port()
     values = {"url": fake.url, "free": str(free), "https": fake.url.replace("http:", "https:")}
     environment = _env(fake, **{k: v.format(**values) for k, v in env.items()})
     result = run(fake, *args, env=environment)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 import subprocess
 
 import pytest
@@ -15,12 +14,7 @@ from jobsmith.seed.connection import (
 )
 from tests.seed.conftest import FOLDER_XML, pipeline_xml
 from tests.seed.fake_jenkins import FakeJenkins
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.ports import refused_port
 
 
 @pytest.mark.parametrize(("name", "path"), [
@@ -124,7 +118,7 @@ def test_a_server_that_is_not_jenkins(fake: FakeJenkins) -> None:
 
 def test_unreachable_host() -> None:
     sleeps: list[float] = []
-    client = JenkinsClient(JenkinsSettings(f"http://127.0.0.1:{_free_port()}/"),
+    client = JenkinsClient(JenkinsSettings(f"http://127.0.0.1:{refused_port()}/"),
                            sleep=sleeps.append)
     with pytest.raises(errors.UnreachableError, match=r"cannot reach Jenkins at 127\.0\.0") as e:
         client.root()

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ from jobsmith.generator import generate
 from jobsmith.seed.connection import JenkinsClient
 from tests.seed.conftest import FOLDER_XML, pipeline_xml
 from tests.seed.fake_jenkins import FakeJenkins
+from tests.support.ports import refused_port
 from tests.wrapper.fake_sensu import FakeSensu, event_key, result_key
 
 NOW = "2026-12-01T10:30:00Z"
@@ -164,9 +164,7 @@ def test_a_dry_run_sends_nothing(seeded: Path, fake: FakeJenkins, sensu: FakeSen
 
 def test_sensu_down_the_results_wait_in_the_outbox(seeded: Path, fake: FakeJenkins,
                                                    tmp_path: Path) -> None:
-    with socket.socket() as closed:  # a port nobody listens on
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = refused_port()  # a port nobody listens on
     result = expect(seeded, fake, f"tcp://127.0.0.1:{port}", tmp_path / "outbox")
     assert result.returncode == 0, result.stderr
     assert "0 result(s) sent, 3 stored in the outbox" in result.stderr

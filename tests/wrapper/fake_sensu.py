@@ -166,8 +166,11 @@ class FakeSensu:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self._http.server_address[1]}/events"
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-        """The accepted results once there are `count` of them (or after `timeout`)."""
+    def wait_for(self, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
+        """The accepted results once there are `count` of them (or after `timeout`).
+
+        It returns as soon as they are there: the long default only matters on a loaded
+        machine, where a UDP datagram can wait seconds for the listener's thread."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self._lock:

@@ -19,7 +19,7 @@ from jobsmith.wrapper.process import AttemptOutcome
 from jobsmith.wrapper.runner import RunReport
 from jobsmith.wrapper.sensu import DELIVERED, REJECTED, UNCONFIRMED, UNDELIVERABLE, send_check
 from jobsmith.wrapper.settings import parse_sensu_url
-from tests.wrapper.conftest import free_port
+from tests.support.ports import refused_port
 from tests.wrapper.fake_sensu import FakeSensu, validate_check_result, validate_event
 
 
@@ -198,7 +198,7 @@ def test_fake_sensu_rejects_malformed_json_and_missing_fields(fake_sensu: FakeSe
 def test_nobody_listening_is_undeliverable(scheme: str) -> None:
     kind = socket.SOCK_DGRAM if scheme == "udp" else socket.SOCK_STREAM
     address = parse_sensu_url(
-        f"{scheme}://127.0.0.1:{free_port(kind)}" + ("/events" if scheme == "http" else "")
+        f"{scheme}://127.0.0.1:{refused_port(kind)}" + ("/events" if scheme == "http" else "")
     )
     state, _reason = send_check(
         check_result(report(), summary="x", tail=b"", host="h"), address, 1.0

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import pytest
 
 from jobsmith.wrapper.artifact import ArtifactError, cache_root, fetch_artifact
+from tests.support.ports import refused_port
 
 SCRIPT = b"#!/bin/sh\necho artifact ran \"$@\"\n"
 DIGEST = hashlib.sha256(SCRIPT).hexdigest()
@@ -121,11 +122,7 @@ def test_failed_download_is_an_error_and_nothing_is_kept(
 
 
 def test_unreachable_server_is_a_download_error(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as sock:  # a port nobody listens on once closed
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = refused_port()  # a port nobody listens on
     with pytest.raises(ArtifactError, match="artifact download failed") as caught:
         fetch_artifact(f"http://127.0.0.1:{port}/tool", DIGEST, tmp_path, timeout=5)
     assert caught.value.kind == "download"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.wrapper.conftest import free_port, run_wrapper
+from tests.support.ports import refused_port
+from tests.wrapper.conftest import run_wrapper
 from tests.wrapper.fake_sensu import FakeSensu
 
 
@@ -86,7 +87,7 @@ def test_unreachable_sensu_fills_the_outbox_and_the_next_run_drains_it(
 ) -> None:
     outbox = tmp_path / "outbox"
     down = dict(
-        wrapper_env, JOBSMITH_SENSU=f"tcp://127.0.0.1:{free_port()}", JOBSMITH_OUTBOX=str(outbox)
+        wrapper_env, JOBSMITH_SENSU=f"tcp://127.0.0.1:{refused_port()}", JOBSMITH_OUTBOX=str(outbox)
     )
     result = run_wrapper(["--job", "first", "--", "sh", "-c", "exit 1"], down)
     assert result.returncode == 1  # the job's status, whatever happened to the alert
@@ -112,7 +113,7 @@ def test_concurrent_runs_sharing_an_outbox_lose_nothing(
 ) -> None:
     outbox = tmp_path / "outbox"
     down = dict(
-        wrapper_env, JOBSMITH_SENSU=f"tcp://127.0.0.1:{free_port()}", JOBSMITH_OUTBOX=str(outbox)
+        wrapper_env, JOBSMITH_SENSU=f"tcp://127.0.0.1:{refused_port()}", JOBSMITH_OUTBOX=str(outbox)
     )
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(
@@ -177,7 +178,7 @@ def test_the_run_path_imports_no_heavy_module(
     if with_sinks:
         env.update(
             JOBSMITH_SENSU=fake_sensu.http_url,
-            JOBSMITH_STATSD=f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
+            JOBSMITH_STATSD=f"127.0.0.1:{refused_port(socket.SOCK_DGRAM)}",
             JOBSMITH_OUTBOX=str(tmp_path),
         )
     result = subprocess.run(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.ports import refused_port
 from tests.wrapper.conftest import run_wrapper
 from tests.wrapper.fake_sensu import FakeSensu
 
@@ -182,9 +182,7 @@ def test_a_garbage_entry_on_a_full_disk_is_quarantined_and_the_status_kept(
         pass
     finally:
         os.close(filler)
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = refused_port()
     env = dict(wrapper_env, JOBSMITH_SENSU=f"tcp://127.0.0.1:{port}", JOBSMITH_OUTBOX=str(outbox))
     result = run_wrapper(["--job", "full", "--", "sh", "-c", "exit 2"], env)
     assert result.returncode == 2

@@ -279,6 +279,9 @@ def test_a_stop_signal_during_start_up_is_obeyed_without_a_traceback(
         wrapper.send_signal(signum)
         _, err = wrapper.communicate(timeout=30)
         assert b"Traceback" not in err, err.decode()
+        assert b"Exception ignored" not in err, err.decode()  # an unraisable StopRequested
+        # Nothing but the wrapper's own lines ("stopped by signal N ...").
+        assert all(line.startswith(b"jobsmith") for line in err.splitlines()), err.decode()
         assert wrapper.returncode in statuses, (attempt, wrapper.returncode, err)
 
 
@@ -310,6 +313,99 @@ def test_a_stop_signal_inside_a_finaliser_is_recorded_without_a_traceback() -> N
     assert done.returncode == 0, done.stderr.decode()
     assert done.stderr == b""
     assert done.stdout.split() == [f"[{int(signal.SIGTERM)}]".encode(), b"False"]
+
+
+STOP_BEFORE_ARMED = r"""
+import os, signal
+from jobsmith.wrapper.signals import SignalWatch, StopRequested
+
+watch = SignalWatch(raise_on_stop=False)  # the handlers are in, not yet armed
+os.kill(os.getpid(), signal.SIGTERM)
+for _ in range(10000):  # the handler runs at the next bytecode boundary
+    pass
+print(watch.received, watch.raise_on_stop)
+try:
+    watch.arm()  # inside the `try`: the stop that came before is raised here
+except StopRequested as stop:
+    print("raised", stop.signum, watch.raise_on_stop)
+watch.close()
+"""
+
+
+def test_a_stop_signal_before_the_watch_is_armed_is_raised_by_arm() -> None:
+    """The wrapper creates its watch, then arms it inside the `try` that handles
+    `StopRequested`: a signal while the handlers go in must not raise out of the
+    constructor, where nothing would catch it (a traceback)."""
+    done = subprocess.run([sys.executable, "-c", STOP_BEFORE_ARMED], capture_output=True,
+                          timeout=30)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
+    assert done.stdout.decode().splitlines() == ["[15] False", "raised 15 False"]
+
+
+IN_THE_UNRAISABLE_HOOK = r"""
+import os, signal, sys
+from jobsmith.wrapper.signals import SignalWatch
+
+def report(unraisable):  # stands for Python's default hook, slow to print
+    os.kill(os.getpid(), signal.SIGTERM)
+    for _ in range(10000):
+        pass
+    print("reported", unraisable.exc_type.__name__)
+
+sys.unraisablehook = report
+watch = SignalWatch(raise_on_stop=True)
+
+class Broken:
+    def __del__(self):
+        raise ValueError("not a stop")
+
+broken = Broken()
+del broken
+print(watch.received, watch.raise_on_stop)
+watch.close()
+"""
+
+
+def test_a_stop_signal_while_an_unraisable_error_is_reported_is_recorded() -> None:
+    """An unraisable error that is not a stop goes to the previous hook; a stop signal
+    while that hook runs is recorded, not raised out of the hook (which Python would
+    print as "Exception ignored in sys.unraisablehook" and a traceback)."""
+    done = subprocess.run([sys.executable, "-c", IN_THE_UNRAISABLE_HOOK], capture_output=True,
+                          timeout=30)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
+    assert done.stdout.decode().splitlines() == ["reported ValueError", "[15] False"]
+
+
+LATE_STOP = r"""
+import os, signal, sys
+from jobsmith.wrapper.cli import main
+
+code = main(sys.argv[1:])
+os.kill(os.getpid(), signal.SIGTERM)  # the status is decided: held back, never raised
+for _ in range(10000):
+    pass
+print("exit", code)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [(["--help"], 0), (["--job", "x", "--timeout", "never", "--", "true"], 125),
+     (["--job", "x", "--", "true"], 0)],
+    ids=["help", "usage-error", "run"],
+)
+def test_a_stop_signal_after_the_status_is_decided_raises_nothing(
+    args: list[str], status: int, wrapper_env: dict[str, str]
+) -> None:
+    """On every way out of `main`, help and usage errors included, a stop signal that
+    comes after the status is decided is held back: nothing is left to catch it."""
+    done = subprocess.run([sys.executable, "-c", LATE_STOP, *args], env=wrapper_env,
+                          capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"Traceback" not in done.stderr
+    assert done.stdout.decode().splitlines()[-1] == f"exit {status}"
 
 
 def test_a_stop_signal_during_an_artifact_download_is_obeyed(

@@ -44,11 +44,24 @@ def test_timeout_is_124() -> None:
     assert attempt(["sleep", "30"], timeout=0.3) == (124, True, signal.SIGTERM)
 
 
-def test_a_command_ignoring_sigterm_is_killed_after_kill_after() -> None:
-    code, timed_out, term = attempt(
-        ["sh", "-c", "trap '' TERM; sleep 30"], timeout=0.3, kill_after=0.3
+def test_a_command_ignoring_sigterm_is_killed_after_kill_after(tmp_path: Path) -> None:
+    # The attempt's clock stands still until the command has set its trap: on a loaded
+    # machine `sh` can take longer than the timeout to get there, and a SIGTERM before
+    # the trap kills it (SIGTERM, not SIGKILL).
+    trapped = tmp_path / "trapped"
+    start = time.monotonic()
+
+    def clock() -> float:
+        return time.monotonic() if trapped.exists() else start
+
+    with SignalWatch() as watch:
+        outcome = run_attempt(
+            ["sh", "-c", f"trap '' TERM; : > {trapped}; sleep 30"],
+            watch=watch, tail=OutputTail(), timeout=0.3, kill_after=0.3, clock=clock,
+        )
+    assert (outcome.exit_code, outcome.timed_out, outcome.term_signal) == (
+        124, True, signal.SIGKILL
     )
-    assert (code, timed_out, term) == (124, True, signal.SIGKILL)
 
 
 def read_pids(path: Path, count: int) -> list[int]:
@@ -82,7 +95,7 @@ def test_timeout_leaves_no_process_behind_daemons_included(
             "--job",
             "t",
             "--timeout",
-            "1s",
+            "3s",  # the three processes are started well before, even on a loaded machine
             "--kill-after",
             "0.3s",
             "--",
