@@ -26,7 +26,7 @@ import dataclasses
 import math
 
 from jobsmith.forecast.core import ANY_KIND, Simulation, WaitedTooLong
-from jobsmith.forecast.demand import demand
+from jobsmith.forecast.demand import worked_out
 from jobsmith.forecast.fork import can_resume, first_crowded, fork, prefix
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.records import Outcome
@@ -63,7 +63,8 @@ def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
     start of the window."""
     if not kinds or all(kind.count < 0 for kind in kinds):  # unlimited: the peak's need
         return [math.ceil(given.peak[i] / kind.executors) for i, kind in enumerate(kinds)]
-    replays = [Replay(requests) for requests in demand(jobs, kinds, window_end, origin)]
+    found = worked_out(jobs, kinds, window_end, origin)
+    replays = [Replay(requests) for requests in found.served]
     counts = [replay_count(replay, kind, max_wait) for replay, kind in
               zip(replays, kinds, strict=True)]
     steps = [max(1, count // 20) for count in counts]
@@ -74,7 +75,7 @@ def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
         if start is None and resume and can_resume(jobs):
             until = first_crowded(replays, kinds, counts)
             if until is not None:
-                start = prefix(jobs, trial, window_end, origin, until)
+                start = prefix(jobs, trial, window_end, origin, until, found.busy_since(until))
         if start is not None:
             check = fork(start, trial, ANY_KIND, max_wait)
         else:

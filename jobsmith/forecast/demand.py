@@ -18,6 +18,9 @@ first kind of agent that matches it (in `--agents` order) for its duration.
 
 from __future__ import annotations
 
+import bisect
+from dataclasses import dataclass, field
+
 from jobsmith.forecast.agents import Classes
 from jobsmith.forecast.core import PRIORITY_AT, RUN_AT, TIME_AT, Simulation
 from jobsmith.forecast.model import AgentKind, JobModel
@@ -61,9 +64,42 @@ def _starts(job: JobModel, expected: int) -> list[tuple[int, int]]:
     return builds
 
 
+@dataclass
+class Demand:
+    """What the advice knows of the simulation with every kind unlimited."""
+
+    served: list[list[Request]]  # per kind, the requests it serves, sorted
+    coupled: set[str]  # the jobs simulated together
+    # every other job's builds, (start, end) in order of start (ends in order too: at most
+    # one build runs at a time except with `parallel`, whose builds all last as long)
+    builds: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def busy_since(self, until: int) -> dict[str, int]:
+        """Per job worked out directly, when the stretch of builds that runs just before
+        the instant `until` began (its first build's start; `until` when none runs, a
+        build ending at `until` still running): before that instant the job had no build
+        running and no item waiting, and every build before it ended."""
+        since = {}
+        for name, builds in self.builds.items():
+            at = bisect.bisect_left(builds, (until,))  # builds started before `until`
+            if at == 0 or builds[at - 1][1] < until:
+                since[name] = until
+                continue
+            at -= 1
+            while at and builds[at - 1][1] >= builds[at][0]:  # touching or overlapping
+                at -= 1
+            since[name] = builds[at][0]
+        return since
+
 def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
            origin: int) -> list[list[Request]]:
     """Per kind, the requests it serves when nobody waits, sorted."""
+    return worked_out(jobs, kinds, window_end, origin).served
+
+
+def worked_out(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
+               origin: int) -> Demand:
+    """The demand, and which jobs' builds were worked out directly (and when)."""
     classes = Classes(kinds)
     coupled = _coupled(jobs, classes)
     simulation = Simulation([job for job in jobs if job.name in coupled], kinds, window_end,
@@ -72,6 +108,7 @@ def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
     assert simulation.served is not None
     served = simulation.served
     number = len(simulation.runs)
+    found = Demand(served, coupled)
     for job in jobs:
         if job.name in coupled or not job.fires:
             continue
@@ -82,11 +119,13 @@ def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
         if len(steps) == 1 and len(steps[0]) == 1:  # one request per build
             kind, seconds, _ = steps[0][0]
             append, shift = served[kind].append, priority - (origin << TIME_AT)
-            for start, _ in _starts(job, seconds):
+            builds = found.builds[job.name] = _starts(job, seconds)
+            for start, _ in builds:
                 append((start, shift + (start << TIME_AT) + (number << RUN_AT), seconds, number))
                 number += 1
             continue
-        for start, end in _starts(job, sum(lengths)):
+        builds = found.builds[job.name] = _starts(job, sum(lengths))
+        for start, end in builds:
             at = start
             for step, length in zip(steps, lengths, strict=True):
                 if at >= end:
@@ -98,4 +137,4 @@ def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
             number += 1
     for requests in served:
         requests.sort()
-    return served
+    return found

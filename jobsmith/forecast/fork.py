@@ -13,6 +13,7 @@ be told apart (no `on_each` stage): there the counts decide which requests exist
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from jobsmith.forecast.agents import Minutes
@@ -38,12 +39,29 @@ def can_resume(jobs: list[JobModel]) -> bool:
 
 
 def prefix(jobs: list[JobModel], kinds: list[AgentKind], window_end: float, origin: int,
-           until: int) -> Simulation:
-    """The simulation with `kinds` run up to (not including) the instant `until`."""
+           until: int, since: Mapping[str, int] | None = None) -> Simulation:
+    """The simulation with `kinds` run up to (not including) the instant `until`.
+
+    `since`: for jobs that share nothing with others (demand.py works them out
+    directly), when their last stretch of builds before `until` began, nobody waiting
+    (`Demand.busy_since`). Their ticks before it are left out: those builds all ended
+    before it, and until `until` nothing depends on whom an executor serves (every
+    request finds one of its first kind free), so they change nothing that comes
+    after. The checks then lack those builds' records, and number their runs
+    differently (in the same order)."""
     simulation = Simulation(jobs, kinds, window_end, origin, trace=False)
+    if since:
+        cut = [since.get(job.name, origin) for job in simulation.models]
+        ticks = simulation.ticks
+        for instant in [at for at in ticks if at < until]:
+            kept = [j for j in ticks[instant] if cut[j] <= instant]
+            if kept:
+                ticks[instant] = kept
+            else:
+                del ticks[instant]
+        simulation.times = sorted(ticks)
     simulation.run(until)
     return simulation
-
 
 def fork(simulation: Simulation, kinds: list[AgentKind], watch: int,
          max_wait: float) -> Simulation:

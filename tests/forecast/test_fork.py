@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from jobsmith.forecast.advice import advise_all
 from jobsmith.forecast.core import Simulation
-from jobsmith.forecast.demand import demand
+from jobsmith.forecast.demand import demand, worked_out
 from jobsmith.forecast.fork import can_resume, first_crowded, fork, prefix
 from jobsmith.forecast.model import AgentKind, Branch, JobModel
 from jobsmith.forecast.replay import Replay
 from jobsmith.forecast.simulate import ANY_KIND, simulate
-from tests.forecast.test_properties import T0, WINDOW, at_counts, trees
+from tests.forecast.test_properties import T0, WINDOW, at_counts, trees, uncoupled
 
 Tree = tuple[list[JobModel], list[AgentKind]]
 
@@ -30,9 +30,12 @@ def without_on_each(tree: Tree) -> Tree:
         for step in job.steps)) for job in jobs], kinds
 
 
-def results(simulation: Simulation) -> tuple[object, ...]:
+def results(simulation: Simulation, since: dict[str, int] | None = None) -> tuple[object, ...]:
+    """What a simulation found; with `since`, only the builds of each job started from
+    that instant on."""
     runs = sorted((r.job, r.due, r.start, r.end, r.folded, r.outcome, r.step,
-                   sorted(r.waits.items())) for r in simulation.runs)
+                   sorted(r.waits.items())) for r in simulation.runs
+                  if since is None or r.created >= since.get(r.job, T0))
     items = sorted((j, item[:4], item[4]) for j, item in simulation.items.items())
     return runs, items, simulation.unserved_kinds(), simulation.busy, simulation.stuck
 
@@ -59,8 +62,62 @@ def test_a_check_resumed_where_counts_first_matter_is_the_whole_simulation(
     assert (results(start), start.times, sorted(start.events), start.free) == before
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(trees().map(without_on_each), trees().map(uncoupled)), st.data())
+def test_a_beginning_without_the_builds_that_ended_before_it_resumes_the_same(
+        tree: Tree, data: st.DataObject) -> None:
+    # Jobs that share nothing and ran no build just before the beginning's end (or
+    # only the builds of their last stretch) are left out of it up to there.
+    jobs, kinds = tree
+    counts = [data.draw(st.integers(0, 3)) for _ in kinds]
+    found = worked_out(jobs, kinds, T0 + WINDOW, T0)
+    until = first_crowded([Replay(requests) for requests in found.served], kinds, counts)
+    if until is None:
+        until = T0 + WINDOW
+    since = found.busy_since(until)
+    start = prefix(jobs, at_counts(kinds, counts), T0 + WINDOW, T0, until, since)
+    for _ in range(2):
+        more = [count + data.draw(st.integers(0, 2)) for count in counts]
+        resumed = fork(start, at_counts(kinds, more), -1, 0.0)
+        resumed.run()
+        whole = Simulation(jobs, at_counts(kinds, more), T0 + WINDOW, T0, trace=False)
+        whole.run()
+        assert results(resumed) == results(whole, since)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(trees().map(without_on_each), trees().map(uncoupled)))
+def test_the_builds_worked_out_directly_are_the_unlimited_simulation_s(tree: Tree) -> None:
+    jobs, kinds = tree
+    found = worked_out(jobs, kinds, T0 + WINDOW, T0)
+    unlimited = Simulation(jobs, kinds, T0 + WINDOW, T0, trace=False, demand=True)
+    unlimited.run()
+    for name, builds in found.builds.items():
+        assert name not in found.coupled
+        assert builds == [(r.created, r.end) for r in unlimited.runs
+                          if r.job == name and r.outcome != "skipped"]
+
+
+def test_a_job_is_busy_since_its_last_stretch_of_builds_began() -> None:
+    # a: 20-minute builds at :00 and :30 (idle between); b: every 15 minutes, 20 minutes
+    # long, so its builds follow each other from :00 on; c: one build ending at :50.
+    def job(name: str, fires: tuple[int, ...], minutes: int) -> JobModel:
+        return JobModel(name, tuple(T0 + 60 * m for m in fires),
+                        ((Branch("s", "linux", None, 60.0 * minutes),),))
+    jobs = [job("a", (0, 30), 20), job("b", (0, 15, 30, 45), 20), job("c", (10,), 40)]
+    kinds = [AgentKind("linux", frozenset({"linux"}), 1)]
+    found = worked_out(jobs, kinds, T0 + WINDOW, T0)
+    assert found.builds["b"] == [(T0 + 60 * m, T0 + 60 * (m + 20)) for m in (0, 20, 40, 60)]
+    at = {m: found.busy_since(T0 + 60 * m) for m in (25, 40, 50, 51)}
+    assert at[25] == {"a": T0 + 1500, "b": T0, "c": T0 + 600}  # a idle at :25
+    assert at[40] == {"a": T0 + 1800, "b": T0, "c": T0 + 600}
+    assert at[50] == {"a": T0 + 1800, "b": T0, "c": T0 + 600}  # (a build ending at :50)
+    assert at[51] == {"a": T0 + 3060, "b": T0, "c": T0 + 3060}
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(trees().map(without_on_each), st.sampled_from([0.0, 300.0, 1800.0]))
+@given(st.one_of(trees().map(without_on_each), trees().map(uncoupled)),
+       st.sampled_from([0.0, 300.0, 1800.0]))
 def test_the_advice_with_resumed_checks_is_the_advice_with_whole_ones(
         tree: Tree, max_wait: float) -> None:
     jobs, kinds = tree
