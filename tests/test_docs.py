@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from jobsmith.cli.app import cli
 from jobsmith.wrapper.options import _VALUED as WRAPPER_OPTIONS
+from jobsmith.wrapper.options import FLAGS as WRAPPER_FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -127,7 +128,7 @@ def _commands() -> Iterator[tuple[str, list[str]]]:
 
 SPEC_KEYS = _schema_keys()
 COMMANDS = dict(_commands())
-COMMANDS["jobsmith run"] = [*WRAPPER_OPTIONS]
+COMMANDS["jobsmith run"] = [*WRAPPER_OPTIONS, *WRAPPER_FLAGS]
 
 
 def test_the_schema_is_walked() -> None:

@@ -67,6 +67,13 @@ def _main(argv: list[str], watch: SignalWatch) -> int:
     from jobsmith.wrapper.signals import StopRequested
 
     try:
+        from jobsmith.wrapper.drain import wants_drain
+
+        if wants_drain(argv):  # no command: deliver the outbox (its own module)
+            from jobsmith.wrapper import drain
+
+            watch.block()  # bounded by its budget; a stop would only leave claims behind
+            return drain.main(argv, lambda: AgentSettings.from_environ(os.environ), _say)
         options = parse_args(argv)
         settings = AgentSettings.from_environ(os.environ)
         restore_empty(os.environ)

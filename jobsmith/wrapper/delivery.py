@@ -4,7 +4,9 @@ No job waits on Sensu for more than `budget` (2 s): what cannot be sent in time 
 to the outbox, and a later run on this agent sends it: before its own alert, or after
 it with `current_first` (what the ordered delivery, `finish.deliver_in_order`, uses:
 a slow Sensu then gets the newest result rather than the backlog). Draining stops
-at the first alert Sensu cannot take (it is down; the others would fail the same way).
+at the first alert Sensu cannot take (it is down; the others would fail the same way);
+an entry of a check another run is sending (`ledger.BUSY`) is left for later, and the
+drain goes on. `drain` is the same without a run's own alert (`jobsmith run --drain`).
 An outbox entry that can never be sent is quarantined and skipped; no outbox problem
 stops the drain for good, raises, or changes the run's exit status.
 """
@@ -14,8 +16,9 @@ from __future__ import annotations
 import time
 
 from jobsmith.wrapper.deadline import DELIVERY_SECONDS
+from jobsmith.wrapper.ledger import BUSY
 from jobsmith.wrapper.outbox import Claim, Outbox, Unusable
-from jobsmith.wrapper.sensu import DELIVERED, REJECTED, send_check
+from jobsmith.wrapper.sensu import DELIVERED, REJECTED, UNDELIVERABLE, send_check
 
 BUDGET_SECONDS = DELIVERY_SECONDS
 
@@ -83,6 +86,22 @@ def deliver(
     return report
 
 
+def drain(
+    outbox: Outbox,
+    send: Sender,
+    *,
+    budget: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> DeliveryReport:
+    """Send what `outbox` holds, oldest first, within `budget` seconds; `report.current`
+    is DELIVERED when every entry it got to was dealt with, UNDELIVERABLE when Sensu
+    could not take one or time ran out (the rest stays)."""
+    report = DeliveryReport()
+    reachable = _drain(outbox, send, clock() + budget, clock, report)
+    report.current = DELIVERED if reachable else UNDELIVERABLE
+    return report
+
+
 def _drain(
     outbox: Outbox,
     send: Sender,
@@ -141,6 +160,9 @@ def _send_claim(
         if state == DELIVERED:
             report.drained += 1
             outbox.done(claim)
+        elif state == BUSY:
+            outbox.release(claim)
+            return True  # another run is sending this check: later, and go on
         elif state == REJECTED:
             report.notes.append(f"Sensu rejected a stored alert ({reason}): {outbox.reject(claim)}")
         else:

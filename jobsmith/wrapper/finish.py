@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from jobsmith.wrapper.delivery import DeliveryReport
+    from jobsmith.wrapper.ledger import OrderedSender
     from jobsmith.wrapper.options import RunOptions
     from jobsmith.wrapper.settings import AgentSettings
 
@@ -128,21 +129,9 @@ def deliver_in_order(
     sender: Callable[[dict[str, Any], float], tuple[str, str]] = raw
     ordered = None
     if settings.outbox:
-        from jobsmith.wrapper.ledger import (
-            Ledger,
-            OrderedSender,
-            newest_in_outbox,
-            order_key,
-            orders,
-        )
         from jobsmith.wrapper.outbox import Outbox
 
-        known = newest_in_outbox(settings.outbox)
-        name, key = check["name"], order_key(check)
-        if orders(check) and key > known.get(name, (-1, -1)):
-            known[name] = key
-        ordered = OrderedSender(Ledger(settings.outbox), raw, known, current=check, now=now,
-                                ttl_from_arrival=address.scheme == "http")
+        ordered = ordered_sender(settings, raw, now, current=check)
         sender = ordered
         outbox = Outbox(settings.outbox)
     else:
@@ -174,3 +163,27 @@ def deliver_in_order(
     if delivery.queued:
         say(f"jobsmith: alert stored in {delivery.queued}")
     return delivery
+
+
+def ordered_sender(
+    settings: AgentSettings,
+    send: Callable[[dict[str, Any], float], tuple[str, str]],
+    now: float | None,
+    *,
+    current: dict[str, Any] | None = None,
+    wait_for_ledger: bool = True,
+    booted: float | None = None,
+) -> OrderedSender:
+    """The sender that orders results per check (`ledger.OrderedSender`) over the
+    agent's outbox and ledger, knowing what the outbox and `current` hold."""
+    from jobsmith.wrapper.ledger import Ledger, OrderedSender, newest_in_outbox, order_key, orders
+
+    assert settings.outbox is not None and settings.sensu is not None
+    known = newest_in_outbox(settings.outbox)
+    if current is not None:
+        name, key = current["name"], order_key(current)
+        if orders(current) and key > known.get(name, (-1, -1)):
+            known[name] = key
+    return OrderedSender(Ledger(settings.outbox), send, known, current=current, now=now,
+                         ttl_from_arrival=settings.sensu.scheme == "http",
+                         wait_for_ledger=wait_for_ledger, booted=booted)

@@ -15,10 +15,12 @@ HELP = """\
 usage: jobsmith run --job FULL_NAME [options] -- COMMAND [ARGS...]
        jobsmith run --job FULL_NAME [options] --artifact URL --sha256 HEX -- [ARGS...]
        jobsmith run --job FULL_NAME --finish RESULT [build options]
+       jobsmith run --drain [--timeout DUR]
 
 Run COMMAND as one step of job FULL_NAME: in its own process group, with a timeout,
 retries, statsd metrics and a Sensu check result. With --stage, the run is one part
-of a larger build (stage metrics only); --finish reports the whole build.
+of a larger build (stage metrics only); --finish reports the whole build; --drain
+sends the alerts waiting in JOBSMITH_OUTBOX (within --timeout, default 8s), no command.
 
 options:
   --job FULL_NAME         the job's full name, e.g. data/nightly-backup (required)
@@ -86,6 +88,7 @@ _VALUED = (
     "--build-number",
     "--previous-result",
 )
+FLAGS = ("--drain",)  # options without a value (jobsmith/wrapper/drain.py parses them)
 JENKINS_RESULTS = ("SUCCESS", "UNSTABLE", "FAILURE", "ABORTED", "NOT_BUILT")
 
 
@@ -374,7 +377,7 @@ def _suggest(name: str) -> str:
     """` (did you mean --retries or --retry-on?)` for a misspelt or shortened option."""
     import difflib  # only on this error path: the wrapper starts without it
 
-    known = [*_VALUED, "--help"]
+    known = [*_VALUED, *FLAGS, "--help"]
     close = difflib.get_close_matches(name, known, n=2, cutoff=0.7)
     if len(name) > 3:
         close += [option for option in known if option.startswith(name) and option not in close]

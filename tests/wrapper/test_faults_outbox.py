@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -189,18 +188,3 @@ def test_a_garbage_entry_on_a_full_disk_is_quarantined_and_the_status_kept(
     assert b"alert lost: cannot write to the outbox: [Errno 28] No space left" in result.stderr
     assert "00000000000000000001-1-x.json" in os.listdir(outbox / "quarantine")
     assert b"Traceback" not in result.stderr
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A 256 KiB tmpfs: a disk that fills up for real. Needs root (mount)."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    mountpoint = tmp_path / "small"
-    mountpoint.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs",
-                              str(mountpoint)], capture_output=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    yield mountpoint
-    subprocess.run(["umount", "-l", str(mountpoint)], check=False)
