@@ -29,6 +29,7 @@ import pytest
 from jobsmith.wrapper.drain import boot_time
 from jobsmith.wrapper.ledger import Ledger
 from jobsmith.wrapper.outbox import Outbox
+from tests.support.ports import refused_port
 from tests.wrapper.conftest import run_wrapper
 from tests.wrapper.fake_sensu import FakeSensu
 
@@ -196,9 +197,7 @@ def test_with_sensu_down_the_drain_is_quiet_tries_once_and_keeps_everything(
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
     assert doorman.connections == 1  # the first refusal ends the drain: no 5 x 2 s
     assert waiting(outbox) == before  # every claim released, nothing lost
-    with socket.socket() as closed:  # a refused port: the same, quietly
-        closed.bind(("127.0.0.1", 0))
-        refused = f"tcp://127.0.0.1:{closed.getsockname()[1]}"
+    refused = f"tcp://127.0.0.1:{refused_port()}"  # a refused port: the same, quietly
     done = drain(env_for(wrapper_env, refused, outbox))
     assert (done.returncode, done.stderr, waiting(outbox)) == (0, b"", before)
 
