@@ -167,9 +167,10 @@ def lock_builds(jobs: dict[str, JobSpec]) -> list[Build]:
 
 
 def kill_while_sending(agent: str, at: float) -> Callable[[Build, Path], None]:
-    """Before the first build that ends after `at`: the reboot kills (SIGKILL) a wrapper
-    of `agent` that had just claimed an entry of its outbox (a real process; the kernel
-    drops its lock, as a reboot does)."""
+    """Before the first build that ends after `at`: the reboot at `at` killed (SIGKILL)
+    a wrapper of `agent` (its drain, as Sensu came back) that had just claimed an entry
+    of its outbox (a real process; the kernel drops its lock, as a reboot does). The
+    agent is down from `at` on, so nothing touched its outbox since."""
     done: list[bool] = []
 
     def damage(build: Build, root: Path) -> None:
@@ -193,10 +194,11 @@ def kill_while_sending(agent: str, at: float) -> Callable[[Build, Path], None]:
 
 
 def reboot_builds(jobs: dict[str, JobSpec]) -> list[Build]:
-    """On day 12 agent-0 reboots at 10:20 in the middle of the 10:00 build: the step's
-    process dies with it, so no part record; Jenkins fails the build and its finish step
-    runs on agent-1. The builds of the three hours before ran on agent-0 while its Sensu
-    client was down, so its outbox holds their results."""
+    """On day 12 agent-0 reboots at 10:20 in the middle of the 10:00 build, and is down
+    for 3 minutes: the step's process dies with it, so no part record; Jenkins fails the
+    build and its finish step runs on agent-1. The builds of the three hours before ran
+    on agent-0 while Sensu was down, so its outbox holds their results, and Sensu comes
+    back as agent-0 goes down: nobody can drain them before Sensu's first sweep."""
     builds = ordinary("rebooted", ["main"], rate=0.0, agents=2, seed=7)(jobs)
     for build in builds:
         if REBOOT - 3 * HOUR <= build.end < REBOOT:
@@ -278,6 +280,7 @@ SCENARIOS = [
              split_after_outage, down=[(START + 9 * DAY, START + 10 * DAY)]),
     Scenario("agent rebooted", {"rebooted": HOURLY}, reboot_builds,
              down=[(REBOOT - 3 * HOUR, REBOOT)],
+             agents_down=[("agent-0", REBOOT, REBOOT + 3 * MINUTE)],
              before_build=kill_while_sending("agent-0", REBOOT)),
 ]
 

@@ -13,7 +13,9 @@ What is jobsmith's own here (nothing of it is re-implemented):
 - delivery: real TCP (Sensu 1.x) or HTTP (Sensu Go) to the strict fake Sensu of
   tests/wrapper/fake_sensu.py, one real outbox directory per agent. "Sensu down" is a
   port that refuses; "slow" is the fake answering after 3 s (so the wrapper waits its
-  real 2 s budget: keep slow periods short).
+  real 2 s budget: keep slow periods short);
+- the deploy kit's drain timer: every 10 s each agent that is up runs the real
+  `wrapper.drain.drain_outbox` (`jobsmith run --drain`), tests/alerts/fleet.py.
 
 What the result reaches is fed, at the virtual time it was accepted, to `SensuModel`.
 Jenkins is modelled: fire times become builds by the scenario (queue folding, lock
@@ -23,9 +25,12 @@ passes `currentBuild.startTimeInMillis`.
 Scoring, per scenario: a *bad* period is one where an alert is due: from a failed
 build's end to the end of the next build that succeeded, and the periods the scenario
 declares (runs that never happened, measured from the declared limits). An alert
-outside every bad period is **false**, unless Sensu raised it after an outage of its
-own before it had received any result of that check since (**outage**, reported apart:
-Sensu heard nothing while it was down, and says so). A bad period in which the check
+outside every bad period is **false**, unless it is one of two kinds reported apart:
+**stranded**, a missed-run alert raised while every newer result of the check sat in
+outboxes of agents that were down (true: the check's news really is missing, and
+would be lost for good if those machines never came back), or **outage**, any other
+alert Sensu raised after an outage of its own before it had received a result of that
+check since (the drain timer exists to make these 0). A bad period in which the check
 never alerted, or was resolved before it ended, is **missed** (unless it lay wholly
 within an outage of Sensu, when nothing could alert: its result must then be kept, as
 history). A build whose result
@@ -59,6 +64,7 @@ from jobsmith.wrapper.options import parse_args
 from jobsmith.wrapper.process import AttemptOutcome
 from jobsmith.wrapper.runner import RunReport
 from jobsmith.wrapper.settings import AgentSettings, parse_sensu_url
+from tests.alerts.fleet import Fleet
 from tests.alerts.sensu_model import EVALUATE_EVERY, SensuModel
 from tests.support.ports import refused_port
 from tests.wrapper.fake_sensu import FakeSensu
@@ -67,6 +73,7 @@ START = datetime(2026, 3, 2, tzinfo=UTC).timestamp()  # a Monday
 DAY = 86400.0
 HOUR = 3600.0
 SLOW_ANSWER = 3.0
+BOOTED = START - DAY  # when the agents started, unless a scenario takes one down
 
 
 @dataclass
@@ -96,6 +103,9 @@ class Scenario:
     # Seed runs: the specs change at these times (a spec None: removed), and the seed's
     # `jobsmith expect` runs then, and at the start (tests/alerts/seeding.py).
     changes: list[tuple[float, dict[str, dict[str, Any] | None]]] | None = None
+    # Agents down (rebooting): (agent, from, to). No build ends there, it does not drain,
+    # and it has started again at `to` (the drain's boot time).
+    agents_down: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +119,7 @@ class Score:
     outage: int
     twice: int
     waiting: int
+    stranded: int
     notes: list[str] = field(default_factory=list)
 
 
@@ -167,6 +178,7 @@ class Player:
         self.arrivals: dict[str, list[float]] = {}
         self.notes: list[str] = []
         self.versions: list[tuple[float, dict[str, JobSpec]]] = []
+        self.fleet = Fleet(root, scenario.agents_down, BOOTED, START)
 
     def close(self) -> None:
         self.fake.close()
@@ -182,11 +194,11 @@ class Player:
     def settings(self, agent: str, now: float) -> AgentSettings:
         url = self.url(now)
         self.fake.answer_delay = SLOW_ANSWER if any(a <= now < b for a, b in self.s.slow) else 0
-        outbox = self.root / "agents" / agent / "outbox"
-        return AgentSettings(sensu=parse_sensu_url(url), outbox=str(outbox))
+        return AgentSettings(sensu=parse_sensu_url(url), outbox=str(self.fleet.outbox(agent)))
 
     def finish(self, build: Build, previous: str | None) -> None:
         """The build's finish step, with the pipeline its build started with."""
+        assert not self.fleet.is_down(build.agent, build.end), build
         jobs = [jobs for at, jobs in self.versions if at <= build.start][-1]
         options = parse_args(finish_argv(jobs[build.job], build, previous))
         part = failed_part(build)
@@ -195,6 +207,7 @@ class Player:
         finish_build(options, self.settings(build.agent, build.end), environ, said.append,
                      wall_clock=lambda: build.end)
         self.collect(build.end)
+        self.fleet.note_pending(build.agent)
 
     def collect(self, now: float) -> None:
         """What the fake accepted since the last look arrived at `now`."""
@@ -225,12 +238,19 @@ class Player:
                 specs = {**specs, **change}
                 events.append((at, 0, ("seed", {k: v for k, v in specs.items() if v})))
         events.sort(key=lambda e: (e[0], e[1]))
+        self.fleet.agents = sorted({b.agent for b in builds}
+                             | ({"seed"} if self.s.changes is not None else set()))
         done: dict[str, list[Build]] = {}
         now, index = START, 0
         while now < end:
+            batch = []
             while index < len(events) and events[index][0] < now + EVALUATE_EVERY:
-                at, _, what = events[index]
+                batch.append(events[index])
                 index += 1
+            if batch or self.fleet.pending:
+                batch += self.fleet.ticks(now, now + EVALUATE_EVERY)
+                batch.sort(key=lambda e: (e[0], e[1]))
+            for at, _, what in batch:
                 if isinstance(what, Build):
                     previous = previous_result(done.get(what.job, []), what)
                     if self.s.before_build is not None:
@@ -244,24 +264,33 @@ class Player:
                                "JOBSMITH_OUTBOX": str(self.root / "agents" / "seed" / "outbox")}
                     seed.run(at, what[1], builds, environ)
                     self.collect(at)
+                    self.fleet.note_pending("seed")
+                elif what[0] == "drain":
+                    self.fleet.drain(what[1], at, self.is_down(at), self.settings, self.collect)
                 elif what[0] == "down":
                     self.model.go_down(at)
                 else:
                     self.model.come_back(at)
             now += EVALUATE_EVERY
+            raised = len(self.model.alerts)
             self.model.tick(now)
+            self.fleet.mark_stranded(self.model, raised, now)
         return self.score(jobs, builds, end)
 
     def score(self, jobs: dict[str, JobSpec], builds: list[Build], end: float) -> Score:
         bad = _merge(failure_periods(builds, end) + [
             (job, a, b) for job, a, b in self.s.missing(jobs)])
         names = {check_name(name): name for name in jobs}
-        false = outage = missed = 0
-        for alert in self.model.alerts:
+        false = outage = missed = stranded = 0
+        for number, alert in enumerate(self.model.alerts):
             job = names.get(alert.key[1], "")
             if any(j == job and a <= alert.at <= b for j, a, b in bad):
                 continue
-            if self.after_outage(alert.key[1], alert.at):
+            if number in self.fleet.stranded:
+                stranded += 1
+                self.notes.append(f"stranded (true) {alert.kind} at {_iso(alert.at)} "
+                                  f"({job}): its newer results wait on agents that are down")
+            elif self.after_outage(alert.key[1], alert.at):
                 outage += 1
             else:
                 false += 1
@@ -284,7 +313,7 @@ class Player:
         twice = len(same) - len(set(same))
         return Score(self.s.name, len(builds), len(received), false, missed, lost, outage,
                      twice, sum(1 for b in builds if (b.job, b.number) in waiting),
-                     self.notes)
+                     stranded, self.notes)
 
     def after_outage(self, check: str, at: float) -> bool:
         """Whether `at` lies between an outage's start and the check's first result
