@@ -193,7 +193,14 @@ class SignallingSensu:
     def _serve(self) -> None:
         connection, _ = self.server.accept()
         with connection:
-            self.alerts.append(json.loads(connection.recv(65536)))
+            data = b""
+            while chunk := connection.recv(65536):  # one JSON hash, maybe in pieces
+                data += chunk
+                try:
+                    self.alerts.append(json.loads(data))
+                    break
+                except ValueError:
+                    continue
             hammer = threading.Thread(target=self._hammer, daemon=True)
             hammer.start()
             time.sleep(0.05)  # signals while the wrapper waits for the answer...
