@@ -46,7 +46,7 @@ $(VENV)/.installed: $(VENV)/.runtime
 # tests, and the reference statsd daemon.
 # Each package with the command that shows it is there; the libraries by dpkg.
 # npm: any npm on PATH will do (NodeSource's nodejs brings its own).
-DEBIAN_COMMANDS := groovy=groovy java=openjdk-17-jre-headless openssl=openssl npm=npm chromium=chromium
+DEBIAN_COMMANDS := groovy=groovy java=openjdk-17-jre-headless openssl=openssl npm=npm chromium=chromium systemd-analyze=systemd
 DEBIAN_PACKAGES := libxstream-java libaccess-modifier-checker-java fonts-dejavu-core
 system-deps: $(DEPS)/.debian $(DEPS)/node_modules/statsd/stats.js
 

@@ -35,6 +35,9 @@ install -d -m 0755 /etc/jobsmith
 install -d -o jenkins-agent -g jenkins-agent /var/lib/jenkins-agent/jobsmith-outbox
 
 install -m 0644 "$HERE/jenkins-swarm-agent.service" /etc/systemd/system/jenkins-swarm-agent.service
+# The outbox drain: every 10 s, deliver alerts stored while Sensu was unreachable.
+install -m 0644 "$HERE/jobsmith-drain.service" /etc/systemd/system/jobsmith-drain.service
+install -m 0644 "$HERE/jobsmith-drain.timer" /etc/systemd/system/jobsmith-drain.timer
 systemctl daemon-reload
 echo "Now: edit /etc/jobsmith/agent.env, write the password to /etc/jobsmith/swarm-password,"
-echo "then: systemctl enable --now jenkins-swarm-agent"
+echo "then: systemctl enable --now jenkins-swarm-agent jobsmith-drain.timer"

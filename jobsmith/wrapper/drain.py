@@ -3,7 +3,7 @@ a job run.
 
 Without it, an alert stored while Sensu was unreachable waits for the next `jobsmith run`
 on the agent. After an outage of Sensu itself that is too late: Sensu 1.x sweeps its
-stored results for expired TTLs 30 s after it starts (`setup_check_result_monitor`, an
+stored results for expired TTLs from 30 s after it starts (`setup_check_result_monitor`, an
 `EM::PeriodicTimer`, in `lib/sensu/server/process.rb`), and raises a missed-run alert
 for every check whose news is still waiting in an outbox. The deploy kit runs the drain
 every 10 s on each agent (deploy/agent/jobsmith-drain.timer; docs/alerts.md, "Outbox").

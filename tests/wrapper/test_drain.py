@@ -1,7 +1,7 @@
 """`jobsmith run --drain`: the outbox delivered without a job run, as the deploy kit's
 timer does every 10 s on each agent (jobsmith/wrapper/drain.py).
 
-Why it exists: Sensu 1.x sweeps its stored results for expired TTLs 30 s after it starts
+Why it exists: Sensu 1.x sweeps its stored results for expired TTLs from 30 s after it starts
 (`setup_check_result_monitor(interval=30)`: an `EM::PeriodicTimer`, whose first tick is
 one interval after it is made; `determine_stale_check_results` then
 `create_check_ttl_results`, sensu `lib/sensu/server/process.rb`), so after an outage of
