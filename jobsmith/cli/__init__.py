@@ -5,8 +5,6 @@ a path that imports neither click nor any other heavy module. Every other comman
 a click command, loaded only when it is called.
 """
 
-from __future__ import annotations
-
 import sys
 
 

@@ -12,8 +12,6 @@ before anything else is opened: otherwise the next pipe or file the wrapper open
 would take that number, and the command's output would go into it.
 """
 
-from __future__ import annotations
-
 import errno
 import os
 

@@ -6,8 +6,6 @@ when something failed. A wrapper failure of any kind is exit status 125, as with
 coreutils `timeout`; an unexpected one also prints its traceback, because it is a bug.
 """
 
-from __future__ import annotations
-
 import os
 import time
 
@@ -63,7 +61,7 @@ def main(argv: list[str], *, restore_signals: bool = False) -> int:
             watch.close()
 
 
-def _main(argv: list[str], watch: SignalWatch) -> int:
+def _main(argv: list[str], watch: "SignalWatch") -> int:
     from jobsmith.wrapper.signals import StopRequested
 
     try:
@@ -98,7 +96,7 @@ def _main(argv: list[str], watch: SignalWatch) -> int:
         return EXIT_WRAPPER_FAILED
 
 
-def run(options: RunOptions, settings: AgentSettings, watch: SignalWatch) -> int:
+def run(options: "RunOptions", settings: AgentSettings, watch: "SignalWatch") -> int:
     """Run the job step; report it on stderr, to statsd and to Sensu; its exit status.
 
     `watch` raises `StopRequested` until the command is about to start.
@@ -167,8 +165,8 @@ def run(options: RunOptions, settings: AgentSettings, watch: SignalWatch) -> int
 
 
 def _finish_part(
-    report: RunReport,
-    options: RunOptions,
+    report: "RunReport",
+    options: "RunOptions",
     settings: AgentSettings,
     line: str,
     window: bytes,
@@ -201,7 +199,7 @@ def _finish_part(
 
 
 def _artifact_failed(
-    options: RunOptions, settings: AgentSettings, reason: str, started: float
+    options: "RunOptions", settings: AgentSettings, reason: str, started: float
 ) -> int:
     """No attempt ran: the artifact was not fetched or not verified. Exit 125, counted
     as a failed run, with a critical alert that says why."""
@@ -225,7 +223,7 @@ def _artifact_failed(
     return EXIT_WRAPPER_FAILED
 
 
-def _send_metrics(report: RunReport, settings: AgentSettings, deadline: float) -> None:
+def _send_metrics(report: "RunReport", settings: AgentSettings, deadline: float) -> None:
     from jobsmith.wrapper.finish import send_values
     from jobsmith.wrapper.metrics import run_metrics
 
@@ -241,8 +239,8 @@ def _folded(job: str) -> list[tuple[str, str, float]]:
 
 
 def _send_alert(
-    report: RunReport,
-    options: RunOptions,
+    report: "RunReport",
+    options: "RunOptions",
     settings: AgentSettings,
     line: str,
     window: bytes,

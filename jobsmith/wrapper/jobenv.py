@@ -10,8 +10,6 @@ as the spec says. A variable that is present is left as it is.
 (the pipeline counts them); the wrapper adds N to the counter `<job>.folded`.
 """
 
-from __future__ import annotations
-
 EMPTY_ENV = "JOBSMITH_EMPTY_ENV"
 FOLDED = "JOBSMITH_FOLDED"
 
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, MutableMapping
 
 
-def restore_empty(environ: MutableMapping[str, str]) -> list[str]:
+def restore_empty(environ: "MutableMapping[str, str]") -> list[str]:
     """Set every listed variable that is missing to ""; the names it set."""
     restored = []
     for name in environ.get(EMPTY_ENV, "").split(","):
@@ -31,7 +29,7 @@ def restore_empty(environ: MutableMapping[str, str]) -> list[str]:
     return restored
 
 
-def folded(environ: Mapping[str, str]) -> int | None:
+def folded(environ: "Mapping[str, str]") -> int | None:
     """The number of folded triggers the pipeline passed, or None."""
     text = environ.get(FOLDED, "").strip()
     return int(text) if text.isdigit() and text.isascii() else None

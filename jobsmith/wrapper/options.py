@@ -5,8 +5,6 @@ command after `--` (or from the first argument that is not an option). `--help` 
 `HELP`. Every mistake raises `UsageError` (exit status 125).
 """
 
-from __future__ import annotations
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NoReturn
@@ -262,7 +260,7 @@ def _release(version: str) -> tuple[int, ...] | None:
     return tuple(int(part) for part in parts)
 
 
-def _build_options(values: dict[str, str], has_command: bool) -> dict[str, Any]:
+def _build_options(values: dict[str, str], has_command: bool) -> "dict[str, Any]":
     """--stage/--record (a part of a build) and --finish and its companions."""
     stage = values.get("--stage")
     if stage is not None and (not stage.strip() or stage != stage.strip()):
@@ -384,7 +382,7 @@ def _suggest(name: str) -> str:
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
-def _usage(message: str) -> NoReturn:
+def _usage(message: str) -> "NoReturn":
     from jobsmith.wrapper.errors import UsageError
 
     raise UsageError(message)

@@ -14,19 +14,20 @@ or of a living descendant, and `waitid` failing with ECHILD means none is left.
 Processes that fork and exit in a loop are chased: the command's process group is
 killed as a whole (the kernel does not let a fork escape a group kill), and every
 process found is killed, round after round, until none is left.
-"""
 
-from __future__ import annotations
+So when the wrapper has no other children (as `jobsmith run` has none), the common
+case of a command that exits and leaves nothing behind reads no /proc at all: every
+child is the command or one of its orphans, `waitpid(-1)` reaps them, and ECHILD ends
+the attempt. /proc is read only to find processes to signal, and, for a caller that
+has children of its own (tests running attempts in-process), to tell them apart.
+"""
 
 import errno
 import os
-import select
 import time
 
 from jobsmith.wrapper.channels import Channels
 from jobsmith.wrapper.proctree import children_of, descendants, signal_all, signal_group
-from jobsmith.wrapper.pump import OutputPump, grow_pipe
-from jobsmith.wrapper.tail import OutputTail
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -59,8 +60,11 @@ _DEFAULT_SIGNALS = (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from select import poll as Poll
 
+    from jobsmith.wrapper.pump import OutputPump
     from jobsmith.wrapper.signals import SignalWatch
+    from jobsmith.wrapper.tail import OutputTail
 
 
 class AttemptOutcome:
@@ -102,14 +106,14 @@ def exit_code_of(wait_status: int, timed_out: bool) -> int:
 def run_attempt(
     argv: list[str],
     *,
-    watch: SignalWatch,
-    tail: OutputTail,
+    watch: "SignalWatch",
+    tail: "OutputTail",
     timeout: float | None = None,
     kill_after: float = 10.0,
     stdout_fd: int = 1,
     stderr_fd: int = 2,
     channels: Channels | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: "Callable[[], float]" = time.monotonic,
 ) -> AttemptOutcome:
     """Run `argv` to its end (and its descendants' end); never raises for the command."""
     if watch.stop_signal is not None:  # told to stop before it started: it never starts
@@ -119,8 +123,6 @@ def run_attempt(
     others = _own_children()
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
-    grow_pipe(out_write)
-    grow_pipe(err_write)
     try:
         pid = os.posix_spawnp(
             argv[0],
@@ -143,6 +145,10 @@ def run_attempt(
     finally:
         os.close(out_write)
         os.close(err_write)
+    # What only the running command needs is imported once it runs (here, and `select`
+    # in the supervisor): it starts that much sooner, and the imports overlap its start.
+    from jobsmith.wrapper.pump import OutputPump
+
     channels = channels or Channels(stdout_fd, stderr_fd)
     pump = OutputPump({out_read: channels.stdout, err_read: channels.stderr}, tail, channels)
     supervisor = _Supervisor(pid, pump, watch, others, clock)
@@ -168,10 +174,10 @@ class _Supervisor:
     def __init__(
         self,
         pid: int,
-        pump: OutputPump,
-        watch: SignalWatch,
+        pump: "OutputPump",
+        watch: "SignalWatch",
         others: set[int],
-        clock: Callable[[], float],
+        clock: "Callable[[], float]",
     ) -> None:
         self.pid = pid
         self.pump = pump
@@ -187,6 +193,8 @@ class _Supervisor:
         self.term_signal: int = signal.SIGTERM
 
     def run(self, deadline: float | None, kill_after: float) -> None:
+        import select  # once the command runs (see `run_attempt`)
+
         poller = select.poll()
         poller.register(self.watch.fd, select.POLLIN)
         for fd in self.pump.routes:
@@ -239,7 +247,7 @@ class _Supervisor:
             return None
         return max(int((deadline - now) * 1000) + 1, 0)
 
-    def drain(self, poller: select.poll) -> None:
+    def drain(self, poller: "Poll") -> None:
         """Copy what the ended tree left in the pipes, up to their end, for a bounded time.
 
         Only a process outside the tree (one that got the pipe passed to it) can still
@@ -286,16 +294,12 @@ class _Supervisor:
 
     def finished(self) -> bool:
         """The command has exited and no descendant is left (zombies reaped)."""
-        left = self.tree()
-        if self.status is None or left:
-            return False
         if self.others:  # tests running attempts in-process: only the scan can tell
-            return not signal_group(self.pid, 0)
-        try:
-            os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        except ChildProcessError:
-            return True  # no child at all, so no descendant: the kernel says so
-        return False
+            left = self.tree()
+            return self.status is not None and not left and not signal_group(self.pid, 0)
+        self.reap()
+        # No child at all, so no descendant: the kernel says so.
+        return self.status is not None and not _has_children()
 
     def tree(self) -> list[int]:
         """The command's live processes (reaping those that ended)."""
@@ -304,6 +308,16 @@ class _Supervisor:
 
     def reap(self) -> None:
         """Collect the command's exit status and any re-parented orphan that ended."""
+        if not self.others:  # every child is the command or one of its orphans
+            while True:
+                try:
+                    pid, status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    return
+                if pid == 0:
+                    return
+                if pid == self.pid:
+                    self.status = status
         if self.status is None:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid == self.pid:
@@ -320,18 +334,27 @@ class _Supervisor:
         """Last resort when the loop ended by an exception: leave nothing running."""
         until = self.clock() + GIVE_UP_SECONDS
         while self.clock() < until:
+            if self.finished():
+                return
             left = self.tree()
             if self.status is None:
                 left.append(self.pid)
-            elif self.finished():
-                return
             signal_group(self.pid, signal.SIGKILL)
             signal_all(left, signal.SIGKILL)
             time.sleep(0.001)
 
 
 def _own_children() -> set[int]:
-    return set(children_of(os.getpid()))
+    return set(children_of(os.getpid())) if _has_children() else set()
+
+
+def _has_children() -> bool:
+    """Whether this process has any child, running or ended, without reaping one."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
 
 
 def _group_of(pid: int) -> int | None:

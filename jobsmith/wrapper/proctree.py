@@ -8,8 +8,6 @@ from the wrapper finds it. Kernels without that file fall back to reading the pa
 every process in `/proc/*/stat`.
 """
 
-from __future__ import annotations
-
 import os
 
 PR_SET_CHILD_SUBREAPER = 36

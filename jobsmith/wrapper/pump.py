@@ -9,8 +9,6 @@ disk, a file size limit) drops the rest of that stream (`channels.py` counts it)
 the command runs on undisturbed, its output still kept in the tail for the alert.
 """
 
-from __future__ import annotations
-
 import os
 
 from jobsmith.wrapper.channels import Channels
@@ -26,6 +24,8 @@ class OutputPump:
 
     def __init__(self, routes: dict[int, int], tail: OutputTail, channels: Channels) -> None:
         self.routes = dict(routes)
+        for fd in self.routes:  # the command may be writing already: only ever grown
+            grow_pipe(fd)
         self.tail = tail
         self.channels = channels
         # One buffer for every read: a fresh bytes object per read would cost

@@ -4,8 +4,6 @@
 decides from an attempt's outcome. Attempts are numbered from 1.
 """
 
-from __future__ import annotations
-
 EXIT_TIMEOUT = 124
 
 

@@ -6,8 +6,6 @@ Everything with side effects comes in as an argument: `attempt(n)` runs attempt 
 So the retry logic is tested with fakes, and `cli.py` wires in the real ones.
 """
 
-from __future__ import annotations
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,7 +22,7 @@ class RunReport:
     def __init__(
         self,
         job: str,
-        last: AttemptOutcome,
+        last: "AttemptOutcome",
         *,
         attempts: int,
         timeouts: int,
@@ -46,15 +44,15 @@ class RunReport:
 
 
 def run_job(
-    options: RunOptions,
+    options: "RunOptions",
     *,
-    attempt: Callable[[int], AttemptOutcome],
-    wait: Callable[[float], bool],
-    stop_signal: Callable[[], int | None],
-    announce: Callable[[str], None],
-    clock: Callable[[], float],
-    wall_clock: Callable[[], float],
-    jitter: Callable[[], float],
+    attempt: "Callable[[int], AttemptOutcome]",
+    wait: "Callable[[float], bool]",
+    stop_signal: "Callable[[], int | None]",
+    announce: "Callable[[str], None]",
+    clock: "Callable[[], float]",
+    wall_clock: "Callable[[], float]",
+    jitter: "Callable[[], float]",
 ) -> RunReport:
     """Run attempts until one succeeds, retries run out, or the wrapper must stop."""
     from jobsmith.wrapper.retry import RetryPolicy
@@ -107,14 +105,14 @@ STOP_GRACE = 5.0
 _STOP_SIGNALS = (1, 2, 15)  # SIGHUP, SIGINT, SIGTERM
 
 
-def stopped_from_outside(outcome: AttemptOutcome, wait: Callable[[float], bool]) -> bool:
+def stopped_from_outside(outcome: "AttemptOutcome", wait: "Callable[[float], bool]") -> bool:
     """Whether the attempt died of a stop signal that was meant for the whole step."""
     if outcome.timed_out or outcome.term_signal not in _STOP_SIGNALS:
         return False
     return wait(STOP_GRACE)
 
 
-def ending(outcome: AttemptOutcome) -> str:
+def ending(outcome: "AttemptOutcome") -> str:
     """How an attempt ended, in a few words: `exit 75`, `timeout`, `signal 9`."""
     if outcome.timed_out:
         return "timeout"

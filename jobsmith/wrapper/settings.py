@@ -9,8 +9,6 @@ empty) means off. A value that is set but malformed is a wrapper misuse (exit 12
 before the command starts: an agent that silently dropped every alert would be worse.
 """
 
-from __future__ import annotations
-
 DEFAULT_PREFIX = "jobsmith"
 SENSU_SCHEMES = ("tcp", "udp", "http")
 
@@ -64,7 +62,7 @@ class AgentSettings:
         self.sensu_source = sensu_source
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> AgentSettings:
+    def from_environ(cls, environ: "Mapping[str, str]") -> "AgentSettings":
         statsd_text = environ.get("JOBSMITH_STATSD", "").strip()
         prefix = environ.get("JOBSMITH_STATSD_PREFIX", "").strip() or DEFAULT_PREFIX
         if not all(part and _is_metric_word(part) for part in prefix.split(".")):
@@ -112,7 +110,7 @@ def _is_metric_word(text: str) -> bool:
     return text.isascii() and all(char.isalnum() or char in "_-" for char in text)
 
 
-def _misuse(message: str) -> NoReturn:
+def _misuse(message: str) -> "NoReturn":
     from jobsmith.wrapper.errors import WrapperError
 
     raise WrapperError(message)

@@ -14,10 +14,7 @@ final status is decided, `block()` holds every later stop signal back, so the st
 the summary line and the alert cannot come to disagree.
 """
 
-from __future__ import annotations
-
 import os
-import select
 import sys
 
 TYPE_CHECKING = False
@@ -102,6 +99,7 @@ class SignalWatch:
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`; return True as soon as a stop signal arrives."""
+        import select  # not at import: the wrapper's first poll comes after the spawn
         import time
 
         deadline = time.monotonic() + seconds
@@ -137,19 +135,19 @@ class SignalWatch:
         os.close(self._read_fd)
         os.close(self._write_fd)
 
-    def __enter__(self) -> SignalWatch:
+    def __enter__(self) -> "SignalWatch":
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+    def _on_stop(self, signum: int, frame: "FrameType | None") -> None:
         self.received.append(signum)
         if self.raise_on_stop:
             self.raise_on_stop = False  # once: the wrapper is on its way out
             raise StopRequested(signum)
 
-    def _on_unraisable(self, unraisable: sys.UnraisableHookArgs) -> None:
+    def _on_unraisable(self, unraisable: "sys.UnraisableHookArgs") -> None:
         if unraisable.exc_type is not None and issubclass(unraisable.exc_type, StopRequested):
             return
         # Another unraisable error is reported as Python would; a stop signal during that
@@ -161,5 +159,5 @@ class SignalWatch:
             self.raise_on_stop = raising and not self.received
 
 
-def _on_child(signum: int, frame: FrameType | None) -> None:
+def _on_child(signum: int, frame: "FrameType | None") -> None:
     """Nothing to do: the wake-up byte is what matters."""

@@ -7,8 +7,6 @@ longest secret, so a secret that straddles the cut is still recognised and maske
 no fragment of it shows at the start of the tail.
 """
 
-from __future__ import annotations
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -78,7 +76,7 @@ def _next_secret(window: bytes, secrets: list[bytes], start: int) -> tuple[int, 
     return best
 
 
-def secret_values(environb: Mapping[bytes, bytes], names: str) -> list[bytes]:
+def secret_values(environb: "Mapping[bytes, bytes]", names: str) -> list[bytes]:
     """The values of the environment variables named in `names` (comma separated)."""
     values = []
     for name in names.split(","):
