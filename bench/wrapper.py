@@ -4,7 +4,9 @@
   run alternately, median of many runs (target <= 1.3x): in the development venv (an
   editable install, whose import hook makes every start slower, the baseline's too) and
   in a fresh venv holding a plain copy of the package, as `pip install jobsmith` gives
-  an agent, with the same console script;
+  an agent, with the same console script; there also a stage step with the options the
+  generated pipelines pass (`--stage`, `--record`, `--timeout`, retries, `--requires`),
+  without metrics and alerts;
 - throughput: 1 GiB from `dd` through the wrapper against the same through `cat`
   (target <= 1.5x);
 - peak RSS of the wrapper process, from wait4's rusage (target < 30 MiB).
@@ -58,12 +60,22 @@ def plain_install(directory: Path) -> tuple[str, str]:
     return str(python), str(console)
 
 
-def startup(env: dict[str, str], python: str = PYTHON,
-            jobsmith: str = JOBSMITH) -> tuple[float, float, int]:
+def stage_step(record: Path) -> list[str]:
+    """`jobsmith run` options of a stage as the generated pipelines write them."""
+    from jobsmith import __version__
+
+    return ["--job", "team/job", "--stage", "build", "--record", str(record),
+            "--timeout", "30m", "--retries", "2", "--backoff", "30s", "--max-backoff", "10m",
+            "--requires", __version__]
+
+
+def startup(env: dict[str, str], python: str = PYTHON, jobsmith: str = JOBSMITH,
+            options: list[str] | None = None) -> tuple[float, float, int]:
     baseline, wrapper, rss = [], [], []
     for _ in range(STARTUP_RUNS):
         baseline.append(timed([python, "-c", "pass"], env)[0])
-        seconds, peak = timed([jobsmith, "run", "--job", "x", "--", "true"], env)
+        seconds, peak = timed([jobsmith, "run", *(options or ["--job", "x"]), "--", "true"],
+                              env)
         wrapper.append(seconds)
         rss.append(peak)
     return statistics.median(baseline), statistics.median(wrapper), max(rss)
@@ -87,6 +99,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         plain_python, plain_jobsmith = plain_install(Path(scratch) / "venv")
         plain_base, plain_start, _ = startup(env, plain_python, plain_jobsmith)
+        stage_base, stage_start, _ = startup(env, plain_python, plain_jobsmith,
+                                             stage_step(Path(scratch) / "build.json"))
     base_copy, wrap_copy, rss_copy = throughput(env)
     gib = 1.0
     rows = [
@@ -102,6 +116,13 @@ def main() -> None:
             f"{plain_start * 1000:.1f} ms",
             f"`python -c pass` {plain_base * 1000:.1f} ms",
             f"{plain_start / plain_base:.2f}x",
+            "<= 1.3x",
+        ),
+        (
+            "start-up of a stage step (`--stage --record --timeout --retries ...`), plain",
+            f"{stage_start * 1000:.1f} ms",
+            f"`python -c pass` {stage_base * 1000:.1f} ms",
+            f"{stage_start / stage_base:.2f}x",
             "<= 1.3x",
         ),
         (

@@ -11,8 +11,6 @@ Go by (entity, check name). Both are constant per job (`source` / the proxy enti
 the agent that ran the build is the `host` field.
 """
 
-from __future__ import annotations
-
 from jobsmith.wrapper.metrics import metric_job
 
 STATUS_OK = 0
@@ -49,7 +47,7 @@ def alert_status(exit_code: int, duration: float, max_duration: float | None) ->
 
 
 def check_result(
-    report: RunReport,
+    report: "RunReport",
     *,
     summary: str,
     tail: bytes,
@@ -60,8 +58,8 @@ def check_result(
     build_url: str | None = None,
     source: str = DEFAULT_SOURCE,
     status: int | None = None,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    extra: "dict[str, Any] | None" = None,
+) -> "dict[str, Any]":
     """The Sensu 1.x check result for `report` (`tail` already masked). `status`
     overrides the one the exit code gives (an aborted build is not a failure)."""
     if status is None and report.stop_signal is not None:
@@ -97,7 +95,7 @@ def check_result(
 _LABELS = ("job", "exit_code", "attempts", "host", "outcome", "failed_stage", "build")
 
 
-def sensu_go_event(check: dict[str, Any]) -> dict[str, Any]:
+def sensu_go_event(check: "dict[str, Any]") -> "dict[str, Any]":
     """The Sensu Go agent API event for a check result made by `check_result`.
 
     The entity is the proxy entity `source` (the agent's `getEntities` turns an entity

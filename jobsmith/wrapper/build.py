@@ -15,9 +15,6 @@ is a failure, and both keep the TTL. When the last completed build that did its 
 or skipped build keeps the check critical (it proves nothing about the failure).
 """
 
-from __future__ import annotations
-
-import json
 import os
 
 from jobsmith.wrapper.alerts import STATUS_CRITICAL, STATUS_OK, STATUS_WARNING
@@ -33,7 +30,9 @@ FAILED_PART_VARIABLE = "JOBSMITH_FAILED_PART"
 OUTPUT_LIMIT = 4096
 
 
-def part_record(report: RunReport, stage: str, summary: str, tail: bytes) -> dict[str, Any]:
+def part_record(
+    report: "RunReport", stage: str, summary: str, tail: bytes
+) -> dict[str, str | int | None]:
     """What a part tells the finish step about itself (`tail` already masked)."""
     return {
         "stage": stage,
@@ -49,8 +48,27 @@ def part_record(report: RunReport, stage: str, summary: str, tail: bytes) -> dic
     }
 
 
-def failed_part(environ: Mapping[str, str]) -> dict[str, Any] | None:
+def record_text(record: dict[str, str | int | None]) -> str:
+    """`record` as JSON text, ASCII only (what `json.dumps` gives).
+
+    Not through the `json` module: it imports `re` and `enum`, which would be most of
+    the start-up time of every stage step. `_json` is the C part of `json`.
+    """
+    from _json import encode_basestring_ascii as quoted
+
+    def value_text(value: str | int | None) -> str:
+        if value is None or isinstance(value, bool):
+            return {None: "null", True: "true", False: "false"}[value]
+        return str(value) if isinstance(value, int) else quoted(value)
+
+    return "{" + ", ".join(f"{quoted(key)}: {value_text(value)}"
+                           for key, value in record.items()) + "}"
+
+
+def failed_part(environ: "Mapping[str, str]") -> "dict[str, Any] | None":
     """The failing part's record from `JOBSMITH_FAILED_PART`; None when unset or unusable."""
+    import json
+
     text = environ.get(FAILED_PART_VARIABLE, "").strip()
     if not text:
         return None
@@ -89,7 +107,7 @@ def build_outcome(
     *,
     duration: float,
     max_duration: float | None,
-    part: dict[str, Any] | None,
+    part: "dict[str, Any] | None",
     number: int | None = None,
     previous: str | None = None,
 ) -> BuildOutcome:

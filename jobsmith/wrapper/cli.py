@@ -182,9 +182,7 @@ def _finish_part(
         metrics = part_metrics(report, options.stage) + _folded(report.job)
         send_values(metrics, settings, deadline, _say)
     if options.record is not None:
-        import json
-
-        from jobsmith.wrapper.build import part_record
+        from jobsmith.wrapper.build import part_record, record_text
         from jobsmith.wrapper.tail import masked_tail
 
         record = part_record(report, options.stage, line, masked_tail(window, secrets))
@@ -193,7 +191,7 @@ def _finish_part(
             if directory:
                 os.makedirs(directory, exist_ok=True)
             with open(options.record, "w", encoding="utf-8") as handle:
-                json.dump(record, handle, ensure_ascii=True)
+                handle.write(record_text(record))
         except OSError as error:
             _say(f"jobsmith: warning: cannot write the stage record {options.record}: {error}")
 

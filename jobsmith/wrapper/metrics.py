@@ -12,8 +12,6 @@ the finish step sends the build's `.duration`, `.runs`, `.success`, `.failure` a
 `.exit_code`. So `.runs` counts builds, not stages, and the counters add up.
 """
 
-from __future__ import annotations
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from jobsmith.wrapper.runner import RunReport
@@ -27,7 +25,7 @@ def metric_job(full_name: str) -> str:
     )
 
 
-def run_metrics(report: RunReport) -> list[tuple[str, str, float]]:
+def run_metrics(report: "RunReport") -> list[tuple[str, str, float]]:
     """(kind, name, value) of every metric of `report`, names without the prefix."""
     job = metric_job(report.job)
     succeeded = report.exit_code == 0
@@ -43,7 +41,7 @@ def run_metrics(report: RunReport) -> list[tuple[str, str, float]]:
     ]
 
 
-def part_metrics(report: RunReport, stage: str) -> list[tuple[str, str, float]]:
+def part_metrics(report: "RunReport", stage: str) -> list[tuple[str, str, float]]:
     """A part's metrics: its own under `<job>.stages.<stage>.`, plus its share of the
     build's `.timeout` and `.retries` counters."""
     job = metric_job(report.job)
@@ -73,7 +71,7 @@ def build_metrics(
     ]
 
 
-def send_metrics(report: RunReport, host: str, port: int, prefix: str) -> None:
+def send_metrics(report: "RunReport", host: str, port: int, prefix: str) -> None:
     """Send `report`'s metrics to the statsd daemon at host:port. Raises OSError."""
     send_values(run_metrics(report), host, port, prefix)
 

@@ -48,6 +48,21 @@ def test_build_outcome(
         assert (built.failed_stage, built.exit_code) == (None, 0)
 
 
+@pytest.mark.parametrize(
+    "text", ["", "plain", 'quote " and \\ backslash', "line\nbreak\ttab\r", "\x00\x1f\x7f",
+             "é € 😀 \ufffd", "\u2028\u2029", "</script>"],
+)
+def test_a_record_reads_back_as_json_writes_it(text: str) -> None:
+    from jobsmith.wrapper.build import record_text
+
+    record: dict[str, str | int | None] = {
+        "stage": text, "exit_code": -1, "timed_out": True, "attempts": 3, "summary": text,
+        "tail": text * 3, "host": "agent-1", "build_tag": None, "other": False,
+    }
+    assert record_text(record) == json.dumps(record, ensure_ascii=True)
+    assert json.loads(record_text(record)) == record
+
+
 def test_a_record_of_another_build_is_ignored() -> None:
     from jobsmith.wrapper.build import failed_part
 
