@@ -17,8 +17,6 @@ or skipped build keeps the check critical (it proves nothing about the failure).
 
 import os
 
-from jobsmith.wrapper.alerts import STATUS_CRITICAL, STATUS_OK, STATUS_WARNING
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -112,6 +110,8 @@ def build_outcome(
     previous: str | None = None,
 ) -> BuildOutcome:
     """The one result of a build whose Jenkins result is `result`."""
+    # Here, not at the top: a stage step writes its record without the alert modules.
+    from jobsmith.wrapper.alerts import STATUS_CRITICAL, STATUS_OK, STATUS_WARNING
     from jobsmith.wrapper.runner import seconds_text
 
     build = f"{job} #{number}" if number is not None else job
