@@ -24,11 +24,9 @@ ledger of `ledger.OrderedSender`), with these differences:
 Exit status 0 whatever became of the alerts; 125 for a misuse (a bad option or setting).
 """
 
-from __future__ import annotations
-
 import time
 
-from jobsmith.wrapper.deadline import DELIVERY_SECONDS
+from jobsmith.wrapper.options import DELIVERY_SECONDS  # not `deadline`: it imports socket
 
 DEFAULT_BUDGET = 8.0  # seconds for the whole drain: under the deploy kit's 10 s timer
 OPTION = "--drain"
@@ -105,13 +103,13 @@ def boot_time() -> float | None:
 
 
 def drain_outbox(
-    settings: AgentSettings,
-    say: Callable[[str], None],
+    settings: "AgentSettings",
+    say: "Callable[[str], None]",
     *,
     budget: float = DEFAULT_BUDGET,
     now: float | None = None,
     booted: float | None = None,
-) -> DeliveryReport | None:
+) -> "DeliveryReport | None":
     """Deliver the outbox's alerts (see the module's text); None when there was nothing
     to do (no Sensu, no outbox, or nothing in it)."""
     if settings.sensu is None or not settings.outbox:
@@ -151,8 +149,8 @@ def drain_outbox(
     return report
 
 
-def main(argv: list[str], settings_from: Callable[[], AgentSettings],
-         say: Callable[[str], None]) -> int:
+def main(argv: list[str], settings_from: "Callable[[], AgentSettings]",
+         say: "Callable[[str], None]") -> int:
     """`jobsmith run --drain ...`: exit 0, or 125 for a misuse (raised as UsageError /
     WrapperError for the caller to report)."""
     budget = parse_drain_args(argv)
