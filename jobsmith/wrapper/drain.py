@@ -129,7 +129,7 @@ def drain_outbox(
 
     address = settings.sensu
 
-    def raw(payload: dict[str, Any], seconds: float) -> tuple[str, str]:
+    def raw(payload: "dict[str, Any]", seconds: float) -> tuple[str, str]:
         return send_check(payload, address, min(seconds, DELIVERY_SECONDS))
 
     started = time.monotonic()
