@@ -25,6 +25,7 @@ class Replay:
         self.starts = list(map(itemgetter(0), requests))
         self.longest = max(map(itemgetter(2), requests), default=0)
         self.held = held(requests)  # per request: executors held once it came, nobody waiting
+        self.known: dict[int, list[int]] = {}  # slots -> crowded(slots), as found so far
 
     @property
     def peak(self) -> int:
@@ -38,11 +39,24 @@ class Replay:
         return [entered + seconds for entered, _, seconds, _ in self.requests[first:at]
                 if entered + seconds > now]
 
+    def crowded(self, slots: int) -> list[int]:
+        """The requests (indices) at which the demand holds more than `slots` executors:
+        picked from those found for the nearest fewer slots, if any (a bisection asks
+        for many)."""
+        held = self.held
+        fewer = max((known for known in self.known if known <= slots), default=None)
+        if fewer is None:
+            found = [i for i, value in enumerate(held) if value > slots]
+        else:
+            found = [i for i in self.known[fewer] if held[i] > slots]
+        self.known[slots] = found
+        return found
+
     def fits(self, slots: int, max_wait: float) -> bool:
         """Whether `slots` executors serve the requests with no run's waits adding up to
         more than `max_wait`."""
         requests, count = self.requests, len(self.requests)
-        crowded = [i for i, value in enumerate(self.held) if value > slots]
+        crowded = self.crowded(slots)
         if not crowded:
             return True
         if slots <= 0:

@@ -87,6 +87,18 @@ def test_the_replay_agrees_with_the_straightforward_one(requests: list[Request],
     assert Replay(requests).fits(slots, max_wait) == straight_replay(requests, slots, max_wait)
 
 
+@settings(max_examples=300, deadline=None)
+@given(demands(), st.lists(st.integers(0, 6), max_size=6), st.sampled_from([0, 60, 300]))
+def test_one_replay_asked_in_turn_as_a_bisection_does_answers_as_fresh_ones(
+        requests: list[Request], asked: list[int], max_wait: int) -> None:
+    # The crowded requests for some slots are picked from those of fewer slots.
+    replay = Replay(requests)
+    for slots in asked:
+        assert replay.crowded(slots) == [i for i, value in enumerate(held(requests))
+                                         if value > slots]
+        assert replay.fits(slots, max_wait) == Replay(requests).fits(slots, max_wait)
+
+
 def test_the_replay_sees_a_late_wait_after_a_calm_stretch():
     # Two crowded moments apart: the replay jumps from the first to the second.
     first = [(0, i, 600, i) for i in range(3)]
