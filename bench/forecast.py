@@ -17,7 +17,10 @@ hence the best of three runs).
 
 Baselines, measured in the same run: the previous implementation (main at
 forecast_trees.PREVIOUS, unpacked from git history and run in its own process on the
-same tree), and the straightforward minute-by-minute reference simulation of the tests
+same tree); for the advice, main before the fourth session's work on it
+(forecast_trees.BEFORE) against this code, both run the same way (each in its own
+process, the forecast without the table, best of three, one after the other); and the
+straightforward minute-by-minute reference simulation of the tests
 (tests/forecast/reference.py) on a slice of the jobs, with identical results.
 """
 
@@ -33,7 +36,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench.forecast_trees import (
+    BEFORE,
     PREVIOUS,
+    ROOT,
     agents_for,
     mixed_documents,
     previous_package,
@@ -101,6 +106,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
         previous = previous_package(Path(scratch) / "previous")
+        before = previous_package(Path(scratch) / "before", BEFORE)
         kept: Any = None
         for count, hours in CASES:
             root = write_tree(Path(scratch) / f"jobs-{count}", mixed_documents(count))
@@ -129,6 +135,16 @@ def main() -> None:
                     what = (f"forecast, `--no-advice` ({len(runs):,} runs, {waited:,} waited, "
                             f"{sum(r.folded for r in runs):,} folded ticks)")
                 row(what, wall, processor, baseline, ratio, verdict(processor))
+                if advice and before is not None:
+                    then, now = (run_previous(package, root, START.isoformat(), hours,
+                                              agent_texts, True, REPEAT)
+                                 for package in (before, ROOT))
+                    same = "same advice" if then["advice"] == now["advice"] else (
+                        f"ADVICE DIFFERS: {then['advice']} then, {now['advice']} now")
+                    row(f"the same without the table, each in its own process: before this "
+                        f"session's work on the advice ({BEFORE[:7]}) and now; {same}", "",
+                        f"{now['cpu']:.2f} s", f"before: {then['cpu']:.2f} s",
+                        f"{then['cpu'] / now['cpu']:.2f}x faster")
             command = [sys.executable, "-m", "jobsmith", "schedule", str(root), "--from",
                        START.isoformat(), "--hours", str(hours),
                        *[f"--agents={text}" for text in agent_texts]]
