@@ -38,7 +38,8 @@ class Simulation(Serving):
             self.agent_open
         minutes = self.minutes
         last = minutes.last
-        candidates = self.candidates
+        candidates, items, order, base = self.candidates, self.items, self.order, \
+            self.order_base
         while times:
             if times[0] >= stop:
                 return
@@ -72,8 +73,14 @@ class Simulation(Serving):
                         end_piece(what, now)
             fired = ticks.pop(now, None)
             if fired is not None:
+                since = (now - origin) << 24
                 for j in fired:
-                    schedule(j, now, now)
+                    if j in items:
+                        schedule(j, now, now)  # it folds
+                    else:  # `schedule`, inline: a new item, ready now
+                        items[j] = [now, now, now, 0, None]
+                        order[j] = base[j] + since
+                        candidates.add(j)
             while candidates or self.dirty:
                 if candidates:
                     self.start_items(now)
@@ -96,7 +103,7 @@ class Simulation(Serving):
                 self.candidates.add(j)
             return
         self.items[j] = [ready, now, ready, 0, None]
-        self.order[j] = (self.priority[j] >> 40) + ((now - self.origin) << 24) + j
+        self.order[j] = self.order_base[j] + ((now - self.origin) << 24)
         if ready <= now:
             self.candidates.add(j)
         else:
@@ -138,6 +145,9 @@ class Simulation(Serving):
                 self.abort(latest, now)
         self.running[j] += 1
         self.latest[j] = run
+        if self.plain[j]:
+            self.next_step(run, now)
+            return
         key = self.throttle[j]
         if key >= 0:
             self.throttled[key] += 1
@@ -161,12 +171,8 @@ class Simulation(Serving):
         if branch is None:
             self.request_pieces(run, now)
             return
-        cls, run.seconds = branch
-        if not self.classes.kinds_of[cls]:
-            self.stuck.setdefault(run.job, self.classes.label_of[cls])
-            run.outcome = "stuck"
-            return
-        run.cls, run.entered, run.kind = cls, now, FRESH
+        run.cls, run.seconds = branch
+        run.entered, run.kind = now, FRESH
         self.fresh.append(run)
         self.dirty = True
 
@@ -241,6 +247,8 @@ class Simulation(Serving):
             self.latest[j] = None
         if self.policy[j] == QUEUE and j in self.items:
             self.candidates.add(j)
+        if self.plain[j]:
+            return
         key = self.throttle[j]
         if key >= 0:
             self.throttled[key] -= 1

@@ -72,8 +72,12 @@ class State:
                                  -1 if b.on_each is None else classes.of(b.on_each))
                                 for b in step) for step in job.steps)
             self.steps.append(steps)
-            self.simple.append(tuple(step[0][:2] if len(step) == 1 and step[0][2] < 0
-                                     else None for step in steps))
+            self.simple.append(tuple(  # (a label no agent carries: its own way, as pieces)
+                step[0][:2] if len(step) == 1 and step[0][2] < 0 and
+                classes.kinds_of[step[0][0]] else None for step in steps))
+        # per job: no lock, no throttle, no `after` jobs (nothing to do at its start and end)
+        self.plain = [lock < 0 and throttle < 0 and not downstream for lock, throttle, downstream
+                      in zip(self.lock, self.throttle, self.downstream, strict=True)]
         self.ticks: dict[int, list[int]] = {}
         for j, job in enumerate(self.models):
             for fire in job.fires:
@@ -81,6 +85,8 @@ class State:
         self.running = [0] * len(self.models)  # builds of the job running (or holding)
         self.latest: list[Run | None] = [None] * len(self.models)
         self.order = [0] * len(self.models)  # PrioritySorter's key of the job's item
+        # its parts that do not change: priority and job (the time in queue goes between)
+        self.order_base = [(priority >> 40) + j for j, priority in enumerate(self.priority)]
         self.items: dict[int, list[Any]] = {}  # job -> [due, entered, ready, folded, folds]
         self.candidates: set[int] = set()
         self.throttled = [0] * len(throttles)
