@@ -116,9 +116,11 @@ class Serving(State):
         self.waits_changed = True
 
     def serve_fresh(self, now: int) -> None:
-        """The requests made this instant: each takes the first kind that can serve it
-        at once when that kind has room for all of them and nothing queued could take
-        it (so the order among them cannot matter); otherwise they queue."""
+        """The requests made this instant. Those whose first kind has room for every
+        request that could take one of its executors now (the fresh ones asking it
+        first, and those that may spill over to it from a fuller kind) and which no
+        queued request could take take it at once: queued in order, each of them would
+        find it free (so the order cannot matter). The others queue."""
         fresh, free, first = self.fresh, self.free, self.first
         self.fresh = []
         if not self.pinning:
@@ -127,11 +129,27 @@ class Serving(State):
                 if not run.done:
                     kind = first[run.cls]
                     wanted[kind] = wanted.get(kind, 0) + 1
-            if all(free[kind] >= count for kind, count in wanted.items()) and not (
-                    self.active and any(kind in wanted for cls in self.active
-                                        for kind in self.classes.kinds_of[cls])):
+            kinds_of = self.classes.kinds_of
+            taken = {kind for cls in self.active for kind in kinds_of[cls]}
+            room = {kind for kind, count in wanted.items()
+                    if free[kind] >= count and kind not in taken}
+            if len(room) == len(wanted):
                 self.serve_at_once(fresh, now)
                 return
+            while room:  # kinds the others may spill over to need room for them too
+                spill: dict[int, int] = {}
+                for run in fresh:
+                    if not run.done and first[run.cls] not in room:
+                        for kind in kinds_of[run.cls]:
+                            if kind in room:
+                                spill[kind] = spill.get(kind, 0) + 1
+                kept = {kind for kind in room if free[kind] >= wanted[kind] + spill.get(kind, 0)}
+                if kept == room:
+                    break
+                room = kept
+            if room:
+                self.serve_at_once([run for run in fresh if first[run.cls] in room], now)
+                fresh = [run for run in fresh if first[run.cls] not in room]
         origin, priority, queues = self.origin, self.priority, self.queues
         for run in fresh:
             if run.done:

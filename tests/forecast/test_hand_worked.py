@@ -93,6 +93,24 @@ def test_builds_that_start_together_ask_for_agents_in_the_order_they_started():
     assert table(outcome, "a") == [(10, 20, 30, 0)]
 
 
+def test_a_request_that_spills_over_to_another_kind_goes_first_in_queue_order():
+    # `Queue.maintain` maps buildables in the sorter's order, each to any node whose
+    # labels match (`Label.contains`). At 1 the only `linux` agent is busy (`a`, to 10);
+    # `b` (priority 1, `linux`) and `c` (priority 5, `db`) ask together, and the one
+    # `linux db` agent goes to `b`, first in the queue, although it is `c`'s only kind:
+    # `c` waits for `b`'s end at 11 (and serving `c` at once, as its kind had room for
+    # the requests that ask it first, would be wrong).
+    kinds = [LINUX, AgentKind("linux db", frozenset({"linux", "db"}), 1)]
+    jobs = [JobModel("a", (T0,), ((Branch("s", "linux", None, 600.0),),)),
+            JobModel("b", (T0 + 60,), ((Branch("s", "linux", None, 600.0),),), priority=1),
+            JobModel("c", (T0 + 60,), ((Branch("s", "db", None, 600.0),),), priority=5)]
+    outcome = simulate(jobs, kinds, T0 + 3600, T0)
+    assert [table(outcome, name) for name in "abc"] == [
+        [(0, 0, 10, 0)], [(1, 1, 11, 0)], [(1, 11, 21, 0)]]
+    assert [r.waits for r in sorted(outcome.runs, key=lambda r: r.job)] == [
+        {0: 0}, {1: 0}, {1: 600}]
+
+
 def test_skip_replace_and_labels():
     slow = dict(concurrency="skip")
     outcome = simulate([job("s", [0, 5, 10, 15], 12, **slow)], [LINUX], T0 + 3600, T0)
