@@ -145,12 +145,15 @@ def test_results_of_builds_that_ended_before_this_agent_started_are_kept_as_hist
 
 class Doorman:
     """A TCP listener that counts connections and answers nothing Sensu would: a Sensu
-    that is there but cannot take results. With `hold`, it keeps each connection open
-    without reading an answer back (a sender waits on it until its time runs out)."""
+    that is there but cannot take results. With `kill`, it keeps each connection open
+    and SIGKILLs the process `victim` as soon as it has accepted one: the sender is then
+    surely in the middle of its send (it would wait 2 s for an answer)."""
 
-    def __init__(self, hold: bool = False) -> None:
+    def __init__(self, kill: bool = False) -> None:
         self.connections = 0
-        self.hold = hold
+        self.kill = kill
+        self.victim = 0
+        self.named = threading.Event()  # `victim` is set
         self.arrived = threading.Event()
         self._open: list[socket.socket] = []
         self._server = socket.create_server(("127.0.0.1", 0))
@@ -167,11 +170,13 @@ class Doorman:
             except OSError:
                 return
             self.connections += 1
-            self.arrived.set()
-            if self.hold:
+            if self.kill:
                 self._open.append(connection)
+                if self.named.wait(60):
+                    os.kill(self.victim, signal.SIGKILL)
             else:
                 connection.close()  # no `ok`: not delivered
+            self.arrived.set()
 
     def close(self) -> None:
         self._server.close()
@@ -291,17 +296,19 @@ def test_a_drain_killed_while_sending_leaves_a_claim_the_next_one_takes_over(
     tmp_path: Path, fake_sensu: FakeSensu, wrapper_env: dict[str, str]
 ) -> None:
     """As after a reboot: the drain has claimed an entry (`<name>.sending-<pid>`, under
-    its flock) and is sending it to a Sensu that never answers; SIGKILL. The kernel drops
-    the lock with the process, so the next drain takes the claim over and delivers it."""
+    its flock) and is sending it to a Sensu that has not answered yet; SIGKILL. The kernel
+    drops the lock with the process, so the next drain takes the claim over and
+    delivers it."""
     outbox = tmp_path / "outbox"
     store(outbox, result("a", NOW - 60, 1))
-    stuck = Doorman(hold=True)
+    stuck = Doorman(kill=True)
     try:
         process = subprocess.Popen([sys.executable, "-m", "jobsmith", "run", "--drain"],
                                    env=env_for(wrapper_env, stuck.url, outbox),
                                    stderr=subprocess.PIPE)
+        stuck.victim = process.pid
+        stuck.named.set()
         assert stuck.arrived.wait(60), "the drain never connected"
-        process.send_signal(signal.SIGKILL)
         process.communicate(timeout=60)
         assert process.returncode == -signal.SIGKILL
     finally:
