@@ -214,7 +214,10 @@ def test_command_not_found_127_not_executable_126(
 
 
 def test_command_not_found_on_path(wrapper_env: dict[str, str]) -> None:
-    result = run_wrapper(["--job", "t", "--", "no-such-command-anywhere"], wrapper_env)
+    # A PATH of searchable directories only: a directory this user may not search (root's
+    # PATH under another user) makes execvp, and so `timeout` and the wrapper, say 126.
+    env = dict(wrapper_env, PATH="/usr/bin:/bin")
+    result = run_wrapper(["--job", "t", "--", "no-such-command-anywhere"], env)
     assert result.returncode == 127
     assert b"no-such-command-anywhere: No such file or directory" in result.stderr
 
