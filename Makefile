@@ -43,10 +43,10 @@ $(VENV)/.installed: $(VENV)/.runtime
 
 # Groovy 2.4 (the version Jenkins runs), what the real Job DSL engine in
 # ../shared/jobdsl needs beside it, headless Chromium (and a font) for the forecast page
-# tests, and the reference statsd daemon.
+# tests, the reference statsd daemon, and git (`jobsmith try` clones a spec's checkout).
 # Each package with the command that shows it is there; the libraries by dpkg.
 # npm: any npm on PATH will do (NodeSource's nodejs brings its own).
-DEBIAN_COMMANDS := groovy=groovy java=openjdk-17-jre-headless openssl=openssl npm=npm chromium=chromium systemd-analyze=systemd
+DEBIAN_COMMANDS := groovy=groovy java=openjdk-17-jre-headless openssl=openssl npm=npm chromium=chromium git=git systemd-analyze=systemd
 DEBIAN_PACKAGES := libxstream-java libaccess-modifier-checker-java fonts-dejavu-core
 system-deps: $(DEPS)/.debian $(DEPS)/node_modules/statsd/stats.js
 

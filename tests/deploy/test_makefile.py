@@ -61,11 +61,12 @@ def test_make_test_installs_groovy_java_openssl_and_npm_when_missing(tmp_path: P
     prefix = "env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
     assert install.startswith(prefix)
     packages = install[len(prefix):].split()
-    assert packages[:6] == ["groovy", "openjdk-17-jre-headless", "openssl", "npm", "chromium",
+    assert packages[:7] == ["groovy", "openjdk-17-jre-headless", "openssl", "npm", "chromium",
+                            "git",  # `jobsmith try` clones a spec's checkout
                             "systemd"]  # systemd-analyze: the deploy kit's units are verified
     # The Job DSL engine's libraries and the page tests' font, by dpkg, when this machine
     # lacks them too.
-    assert set(packages[6:]) <= {"libxstream-java", "libaccess-modifier-checker-java",
+    assert set(packages[7:]) <= {"libxstream-java", "libaccess-modifier-checker-java",
                                  "fonts-dejavu-core"}
 
 
