@@ -26,7 +26,7 @@ from jobsmith.errors import Problem, SpecError
 from jobsmith.generator.naming import pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
 from jobsmith.generator.plugins import BASE_PLUGINS, job_plugins
-from jobsmith.generator.render import render_job, warm_up
+from jobsmith.generator.render import render_job, spec_path, warm_up
 from jobsmith.generator.seed_script import (
     DATA,
     SCRIPT,
@@ -60,9 +60,18 @@ class _Task:
     jobs: list[tuple[SpecFile, str]]  # spec, pipeline path
 
 
-# (full name, manifest entry, {relative path: written?}, links to other jobs, the job's
-# line in the seed data), or the job's problems
-_Outcome = (tuple[str, dict[str, Any], dict[str, bool], TreeLinks, bytes] | list[Problem])
+@dataclass(frozen=True)
+class _JobOutcome:
+    full_name: str
+    entry: str  # its entry's text in the manifest (`_entry_text`)
+    after: tuple[str, ...]
+    plugins: tuple[str, ...]
+    files: dict[str, bool]  # relative path: written (not linked unchanged)?
+    links: TreeLinks  # to other jobs
+    line: bytes  # in the seed data
+
+
+_Outcome = _JobOutcome | list[Problem]  # a job, or its problems
 
 _loader: SpecLoader | None = None
 
@@ -84,7 +93,7 @@ def _run(task: _Task) -> list[_Outcome]:
             pipeline: write_file(task.staging, task.target, pipeline, rendered.pipeline.encode()),
         }
         entry: dict[str, Any] = {
-            "source": spec.path.relative_to(task.root).as_posix(),
+            "source": spec_path(job),
             "pipeline": pipeline,
             "schedule": job.schedule.jenkins_text() if job.schedule else None,
             "ttl": rendered.ttl,
@@ -102,8 +111,35 @@ def _run(task: _Task) -> list[_Outcome]:
         plugins = job_plugins(job)
         if plugins:
             entry["plugins"] = sorted(plugins)
-        outcomes.append((spec.full_name, entry, files, tree_links(job), line))
+        outcomes.append(_JobOutcome(spec.full_name, _entry_text(entry), tuple(job.after),
+                                    tuple(plugins), files, tree_links(job), line))
     return outcomes
+
+
+# The manifest is written indented (for review), which `json` does in pure Python: each
+# worker encodes its jobs' entries, and the collecting process only puts them together.
+_INDENT = 2
+
+
+def _entry_text(entry: dict[str, Any]) -> str:
+    """A job's entry as it stands in the manifest, two levels deep (`manifest_text`)."""
+    text = json.dumps(entry, indent=_INDENT, sort_keys=True, ensure_ascii=False)
+    return text.replace("\n", "\n" + " " * (2 * _INDENT))  # JSON text has no raw line break
+
+
+def manifest_text(manifest: dict[str, Any], entries: dict[str, str]) -> str:
+    """`json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)` with
+    `manifest["jobs"]` made of `entries` (job name -> `_entry_text` of its entry)."""
+    head = json.dumps({**manifest, "jobs": {}}, indent=_INDENT, sort_keys=True,
+                      ensure_ascii=False)
+    inner = " " * (2 * _INDENT)
+    jobs = "{}" if not entries else "{\n" + ",\n".join(
+        f"{inner}{json.dumps(name, ensure_ascii=False)}: {entries[name]}"
+        for name in sorted(entries)) + "\n" + " " * _INDENT + "}"
+    # The only `"jobs": {}` one level deep: any other text there is in a string (so has
+    # no raw line break) or deeper.
+    key = "\n" + " " * _INDENT + '"jobs": '
+    return head.replace(key + "{}", key + jobs, 1) + "\n"
 
 
 def _outcomes(tasks: list[_Task], workers: int) -> Iterator[_Outcome]:
@@ -177,7 +213,7 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
         "data": DATA,
         "approval_hash": approval_hash(script),
         "folders": folders,
-        "jobs": {},
+        "jobs": {},  # the jobs' entries, encoded by the workers (`manifest_text`)
     }
     jobs = [(spec, f"pipelines/{pipeline_path(spec.full_name)}") for spec in discovery.files]
     with AtomicOutput(Path(out), MANIFEST) as output, _LineSpool(output.staging) as lines:
@@ -185,15 +221,19 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
                  for i in range(0, len(jobs), CHUNK)]
         count = workers if workers is not None else _workers(len(jobs))
         links: list[TreeLinks] = []
+        entries: dict[str, str] = {}
+        after: dict[str, tuple[str, ...]] = {}
+        plugins = set(BASE_PLUGINS)
         for outcome in _outcomes(tasks, count):
             if isinstance(outcome, list):
                 problems.extend(outcome)
                 continue
-            full_name, entry, files, job_links, line = outcome
-            manifest["jobs"][full_name] = entry
-            lines.add(full_name, line)
-            links.append(job_links)
-            for relative, written in files.items():
+            entries[outcome.full_name] = outcome.entry
+            after[outcome.full_name] = outcome.after
+            plugins.update(outcome.plugins)
+            lines.add(outcome.full_name, outcome.line)
+            links.append(outcome.links)
+            for relative, written in outcome.files.items():
                 output.record(relative, written)
         if not problems:
             problems.extend(check_links(links))
@@ -202,13 +242,10 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
                 manifest["throttle_categories"] = limits
         if problems:
             raise SpecError(list(dict.fromkeys(problems)))
-        manifest["plugins"] = sorted(BASE_PLUGINS.union(
-            *(entry.get("plugins", ()) for entry in manifest["jobs"].values())))
-        order = upstream_first({name: entry.get("after", ())
-                                for name, entry in manifest["jobs"].items()})
+        manifest["plugins"] = sorted(plugins)
+        order = upstream_first(after)
         output.write(SCRIPT, script.encode())
         output.write_chunks(DATA, seed_data(folders, lines.lines(order)))
-        text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        output.write(MANIFEST, text.encode())
+        output.write(MANIFEST, manifest_text(manifest, entries).encode())
     return GenerateResult(out=Path(out), jobs=len(jobs), folders=len(folders),
                           stats=output.stats)

@@ -158,3 +158,25 @@ def test_parallel_workers_give_the_same_bytes(tmp_path: Path) -> None:
     manifests = [json.loads(d.pop("out/manifest.json")) for d in (serial, parallel)]
     assert manifests[0]["jobs"] == manifests[1]["jobs"]
     assert serial == parallel
+
+
+def test_the_manifest_is_json_dumps_indented(jobs: Path, tmp_path: Path) -> None:
+    # The workers encode the jobs' entries and the manifest is put together from them:
+    # the bytes are those `json.dumps` gives the whole manifest.
+    (jobs / "équipe" / "nächtlich").mkdir(parents=True)
+    (jobs / "équipe" / "nächtlich" / "sauvegarde «db».yaml").write_text(
+        'description: "€ \\\\ \\" \\t \\u2028"\ncommand: "true"\nalerts: {handlers: [a, b]}\n',
+        encoding="utf-8")
+    generate(jobs, tmp_path / "out")
+    text = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
+    manifest = json.loads(text)
+    assert "équipe/nächtlich/sauvegarde «db»" in manifest["jobs"]
+    assert text == json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def test_a_manifest_without_jobs_is_json_dumps_too() -> None:
+    from jobsmith.generator.generate import manifest_text
+
+    manifest = {"folders": [], "jobs": {}, "zeta": {"jobs": {}}, "alpha": "\n  \"jobs\": {}"}
+    assert manifest_text(manifest, {}) == json.dumps(manifest, indent=2, sort_keys=True,
+                                                     ensure_ascii=False) + "\n"
