@@ -99,7 +99,9 @@ repeat = int(sys.argv[6])
 jobs = load_tree(Path(root)).jobs
 kinds = [parse_agents(a) for a in agents]
 best_wall = best_cpu = float("inf")
+forecast = None
 for _ in range(repeat):
+    forecast = None  # the previous run's objects go before the clock starts
     wall, cpu = time.perf_counter(), time.process_time()
     forecast = forecast_jobs(jobs, datetime.fromisoformat(start), hours, agents=kinds,
                              advice=advice)
