@@ -70,7 +70,7 @@ class StatsdDaemon:
         pid = self.process.pid
         while self.process.poll() is None and time.monotonic() < end:
             ours = _owns_port(pid, "udp", self.port) and _owns_port(pid, "tcp", self.mgmt_port)
-            if ours and self.command("health").startswith("health: up"):
+            if ours and self._healthy():
                 return True
             time.sleep(0.05)
         self.stop()
@@ -80,8 +80,15 @@ class StatsdDaemon:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def _healthy(self) -> bool:
+        try:
+            return self.command("health").startswith("health: up")
+        except OSError:
+            return False
+
     def command(self, name: str) -> str:
-        with socket.create_connection(("127.0.0.1", self.mgmt_port), timeout=5) as sock:
+        # 30 s: only a stalled daemon on a loaded machine takes more than milliseconds.
+        with socket.create_connection(("127.0.0.1", self.mgmt_port), timeout=30) as sock:
             sock.sendall(name.encode() + b"\n")
             data = b""
             while not data.rstrip().endswith(b"END") and not data.startswith(b"health"):
