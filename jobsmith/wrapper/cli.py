@@ -17,6 +17,7 @@ from jobsmith.wrapper.options import (
     HELP,
     HelpRequested,
     parse_args,
+    wants_drain,
 )
 from jobsmith.wrapper.settings import AgentSettings
 
@@ -65,8 +66,6 @@ def _main(argv: list[str], watch: "SignalWatch") -> int:
     from jobsmith.wrapper.signals import StopRequested
 
     try:
-        from jobsmith.wrapper.drain import wants_drain
-
         if wants_drain(argv):  # no command: deliver the outbox (its own module)
             from jobsmith.wrapper import drain
 

@@ -27,9 +27,9 @@ Exit status 0 whatever became of the alerts; 125 for a misuse (a bad option or s
 import time
 
 from jobsmith.wrapper.options import DELIVERY_SECONDS  # not `deadline`: it imports socket
+from jobsmith.wrapper.options import DRAIN_OPTION as OPTION
 
 DEFAULT_BUDGET = 8.0  # seconds for the whole drain: under the deploy kit's 10 s timer
-OPTION = "--drain"
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,22 +38,6 @@ if TYPE_CHECKING:
 
     from jobsmith.wrapper.delivery import DeliveryReport
     from jobsmith.wrapper.settings import AgentSettings
-
-
-def wants_drain(argv: list[str]) -> bool:
-    """Whether `jobsmith run ARGV` is the drain: `--drain` among the options (before `--`
-    and the command)."""
-    from jobsmith.wrapper.options import _VALUED
-
-    index = 0
-    while index < len(argv):
-        arg = argv[index]
-        if arg == OPTION:
-            return True
-        if arg == "--" or not arg.startswith("-"):
-            return False
-        index += 2 if arg in _VALUED else 1  # `--job NAME`: NAME is no command
-    return False
 
 
 def parse_drain_args(argv: list[str]) -> float:

@@ -167,6 +167,23 @@ class HelpRequested(Exception):
     """`--help` was given: print `HELP` and exit 0."""
 
 
+DRAIN_OPTION = "--drain"
+
+
+def wants_drain(argv: list[str]) -> bool:
+    """Whether `jobsmith run ARGV` is the drain (`drain.py`): `--drain` among the options
+    (before `--` and the command). Here, so that a job step does not load the drain."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == DRAIN_OPTION:
+            return True
+        if arg == "--" or not arg.startswith("-"):
+            return False
+        index += 2 if arg in _VALUED else 1  # `--job NAME`: NAME is no command
+    return False
+
+
 def parse_args(argv: list[str]) -> RunOptions:
     """`RunOptions` from the arguments after `run`; raises UsageError or HelpRequested."""
     _check_requires(argv)

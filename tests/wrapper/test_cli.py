@@ -168,8 +168,8 @@ heavy = ["click", "jinja2", "requests", "yaml", "pydantic", "jenkins", "signal",
 if sys.flags.no_site:
     # A step without metrics and alerts (`socket` needs `enum`) does without these too:
     # `re` and `enum` take a third of a start-up, `json` imports `re`, `__future__` is
-    # a tenth of a millisecond.
-    heavy += ["re", "enum", "json", "__future__"]
+    # a tenth of a millisecond; the outbox drain is a command of its own.
+    heavy += ["re", "enum", "json", "__future__", "socket", "jobsmith.wrapper.drain"]
 print(code, ",".join(sorted(name for name in heavy if name in sys.modules)))
 """
 
