@@ -29,6 +29,7 @@ import pytest
 from jobsmith.wrapper.drain import boot_time
 from jobsmith.wrapper.ledger import Ledger
 from jobsmith.wrapper.outbox import Outbox
+from tests.support.disk import fill_up
 from tests.support.ports import refused_port
 from tests.wrapper.conftest import run_wrapper
 from tests.wrapper.fake_sensu import FakeSensu
@@ -331,14 +332,7 @@ def test_a_full_disk_stops_the_drain_without_losing_or_doubling_anything(
     store(outbox, result("a", NOW - 300, 1), result("a", NOW - 100, 2),
           result("b", NOW - 200, 5))
     filler = small_tmpfs / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:  # the disk is full
-        pass
-    finally:
-        os.close(fd)
+    fill_up(filler)
     env = env_for(wrapper_env, fake_sensu.tcp_url, outbox)
     done = drain(env)
     assert done.returncode == 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.disk import fill_up
 from tests.support.ports import refused_port
 from tests.wrapper.conftest import run_wrapper
 from tests.wrapper.fake_sensu import FakeSensu
@@ -173,14 +174,7 @@ def test_a_garbage_entry_on_a_full_disk_is_quarantined_and_the_status_kept(
     outbox = small_tmpfs / "outbox"
     entry(outbox, {}, "00000000000000000001-1-x.json").write_bytes(b"garbage")
     (outbox / "quarantine").mkdir()
-    filler = os.open(small_tmpfs / "filler", os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(filler, b"\0" * 4096):
-            pass
-    except OSError:  # the disk is full
-        pass
-    finally:
-        os.close(filler)
+    fill_up(small_tmpfs / "filler")
     port = refused_port()
     env = dict(wrapper_env, JOBSMITH_SENSU=f"tcp://127.0.0.1:{port}", JOBSMITH_OUTBOX=str(outbox))
     result = run_wrapper(["--job", "full", "--", "sh", "-c", "exit 2"], env)

@@ -292,6 +292,15 @@ def test_a_stop_signal_during_start_up_is_obeyed_without_a_traceback(
         assert wrapper.returncode in statuses, (attempt, wrapper.returncode, err)
 
 
+def quiet_script(script: str) -> list[str]:
+    """Run a Python script in its own process; it must succeed and print nothing on
+    stderr (no "Exception ignored", no traceback). Returns its stdout lines."""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b"", done.stderr.decode()
+    return done.stdout.decode().splitlines()
+
+
 UNRAISABLE = r"""
 import os, signal
 from jobsmith.wrapper.signals import SignalWatch
@@ -316,10 +325,7 @@ def test_a_stop_signal_inside_a_finaliser_is_recorded_without_a_traceback() -> N
     cannot propagate the `StopRequested` from there and hands it to `sys.unraisablehook`,
     which by default prints "Exception ignored in" and a traceback. The watch drops it;
     the stop is recorded, and `run_attempt` obeys it before the command starts."""
-    done = subprocess.run([sys.executable, "-c", UNRAISABLE], capture_output=True, timeout=30)
-    assert done.returncode == 0, done.stderr.decode()
-    assert done.stderr == b""
-    assert done.stdout.split() == [f"[{int(signal.SIGTERM)}]".encode(), b"False"]
+    assert quiet_script(UNRAISABLE) == [f"[{int(signal.SIGTERM)}] False"]
 
 
 STOP_BEFORE_ARMED = r"""
@@ -343,11 +349,7 @@ def test_a_stop_signal_before_the_watch_is_armed_is_raised_by_arm() -> None:
     """The wrapper creates its watch, then arms it inside the `try` that handles
     `StopRequested`: a signal while the handlers go in must not raise out of the
     constructor, where nothing would catch it (a traceback)."""
-    done = subprocess.run([sys.executable, "-c", STOP_BEFORE_ARMED], capture_output=True,
-                          timeout=30)
-    assert done.returncode == 0, done.stderr.decode()
-    assert done.stderr == b""
-    assert done.stdout.decode().splitlines() == ["[15] False", "raised 15 False"]
+    assert quiet_script(STOP_BEFORE_ARMED) == ["[15] False", "raised 15 False"]
 
 
 IN_THE_UNRAISABLE_HOOK = r"""
@@ -378,11 +380,7 @@ def test_a_stop_signal_while_an_unraisable_error_is_reported_is_recorded() -> No
     """An unraisable error that is not a stop goes to the previous hook; a stop signal
     while that hook runs is recorded, not raised out of the hook (which Python would
     print as "Exception ignored in sys.unraisablehook" and a traceback)."""
-    done = subprocess.run([sys.executable, "-c", IN_THE_UNRAISABLE_HOOK], capture_output=True,
-                          timeout=30)
-    assert done.returncode == 0, done.stderr.decode()
-    assert done.stderr == b""
-    assert done.stdout.decode().splitlines() == ["reported ValueError", "[15] False"]
+    assert quiet_script(IN_THE_UNRAISABLE_HOOK) == ["reported ValueError", "[15] False"]
 
 
 LATE_STOP = r"""
