@@ -37,10 +37,15 @@ class RenderedJob:
     expected: Expectation | None  # the missed-run expectation (`ttl.expectation`)
 
 
+# A tuple, not `GroovyCode | bool | int`: that union would be built again on each call,
+# and `_finalize` runs for every value a template prints.
+_PRINTABLE = (GroovyCode, bool, int)
+
+
 def _finalize(value: Any) -> Any:
     if value is None:
         raise ValueError("template printed None")
-    if isinstance(value, GroovyCode | bool | int):
+    if isinstance(value, _PRINTABLE):
         return value
     raise TypeError(f"template printed raw text {value!r}; pass it through |groovy")
 
