@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 from operator import itemgetter
 
 Request = tuple[int, int, int, int]  # entered, queue order, seconds, run number
@@ -84,15 +85,22 @@ class Replay:
                 free -= 1
             return True
 
-        while at < count:
-            now = requests[at][0]
-            while waiting and ends and ends[0] < now:  # executors free up before `now`
+        def release_before(limit: float) -> bool:
+            """Executors free up moment by moment before `limit`; the waiting are served."""
+            nonlocal free
+            while waiting and ends and ends[0] < limit:
                 moment = ends[0]
                 while ends and ends[0] == moment:
                     pop(ends)
                     free += 1
                 if not serve(moment):
                     return False
+            return True
+
+        while at < count:
+            now = requests[at][0]
+            if waiting and not release_before(now):
+                return False
             while ends and ends[0] <= now:
                 pop(ends)
                 free += 1
@@ -118,14 +126,7 @@ class Replay:
                 at += 1
             if not serve(now):
                 return False
-        while waiting:
-            moment = ends[0]
-            while ends and ends[0] == moment:
-                pop(ends)
-                free += 1
-            if not serve(moment):
-                return False
-        return True
+        return release_before(math.inf)
 
 
 def held(requests: list[Request]) -> list[int]:

@@ -80,7 +80,7 @@ class Serving(State):
                 peak[kind] = count
             if tracing:
                 self.trace_begin(entry, kind, count, waited)
-            end = now + entry.seconds
+            end = now + entry.seconds  # State.at, inlined: the call costs ~5 % of a forecast
             happening = events.get(end)
             if happening is None:
                 events[end] = [entry]
@@ -193,7 +193,7 @@ class Serving(State):
                 order = self.priority[run.j] + ((now - self.origin) << TIME_AT) + \
                     (run.seq << RUN_AT)
                 served[kind].append((now, order, run.seconds, run.seq))
-            end = now + run.seconds
+            end = now + run.seconds  # State.at, inlined: the call costs ~5 % of a forecast
             happening = events.get(end)
             if happening is None:
                 events[end] = [run]
