@@ -26,7 +26,10 @@ Exit status 0 whatever became of the alerts; 125 for a misuse (a bad option or s
 
 import time
 
-from jobsmith.wrapper.options import DELIVERY_SECONDS  # not `deadline`: it imports socket
+from jobsmith.wrapper.options import (
+    DELIVERY_SECONDS,  # not `deadline`: it imports socket
+    positive_duration,
+)
 from jobsmith.wrapper.options import DRAIN_OPTION as OPTION
 
 DEFAULT_BUDGET = 8.0  # seconds for the whole drain: under the deploy kit's 10 s timer
@@ -62,14 +65,7 @@ def parse_drain_args(argv: list[str]) -> float:
             if index >= len(argv):
                 raise UsageError("option --timeout needs a value")
             value = argv[index]
-        from jobsmith.durations import parse_duration
-
-        try:
-            budget = parse_duration(value)
-        except ValueError as error:
-            raise UsageError(f"--timeout: {error}") from None
-        if budget <= 0:
-            raise UsageError("--timeout must be longer than 0s")
+        budget = positive_duration(name, value)
         index += 1
     return budget
 

@@ -340,9 +340,12 @@ def _duration(values: dict[str, str], name: str, default: float) -> float:
 
 
 def _positive_duration(values: dict[str, str], name: str) -> float | None:
-    if name not in values:
-        return None
-    seconds = _duration(values, name, 0.0)
+    return positive_duration(name, values[name]) if name in values else None
+
+
+def positive_duration(name: str, text: str) -> float:
+    """Option `name`'s duration, longer than 0 (`--timeout`; the drain's too)."""
+    seconds = _duration({name: text}, name, 0.0)
     if seconds <= 0:
         _usage(f"{name} must be longer than 0s")
     return seconds
