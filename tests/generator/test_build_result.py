@@ -50,13 +50,15 @@ stages:
 }
 
 
-def _events(tmp_path: Path, name: str, failing: list[str]) -> list[str]:
+def _events(tmp_path: Path, name: str, failing: list[str],
+            previous: list[str] | None = None) -> list[str]:
     (tmp_path / "jobs").mkdir(exist_ok=True)
     (tmp_path / "jobs" / f"{name}.yaml").write_text(SPECS[name])
     job = load_tree(tmp_path / "jobs").jobs[name]
     pipeline = tmp_path / f"{name}.groovy"
     pipeline.write_text(render_job(job).pipeline)
-    return run_pipeline(pipeline, ["web1", "web2"], failing, post=True)
+    return run_pipeline(pipeline, ["web1", "web2"], failing, post=True,
+                        previous=previous or [])
 
 
 def _finish(events: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -101,3 +103,25 @@ def test_one_finish_per_build_with_the_failing_stage(
         assert part == ""
     else:
         assert json.loads(part)["stage"] == failed_stage
+
+
+@pytest.mark.parametrize(
+    ("previous", "reported"),
+    [
+        ([], ""),
+        (["SUCCESS"], "SUCCESS"),
+        (["UNSTABLE", "FAILURE"], "UNSTABLE"),
+        (["ABORTED", "NOT_BUILT", "FAILURE"], "FAILURE"),
+        (["NOT_BUILT", "ABORTED"], ""),
+    ],
+)
+def test_the_previous_result_skips_builds_that_did_no_work(
+    tmp_path: Path, previous: list[str], reported: str
+) -> None:
+    """`JOBSMITH_PREVIOUS_RESULT` is the last completed build that did its work: the
+    pipeline walks `currentBuild.previousCompletedBuild` back past ABORTED and NOT_BUILT
+    builds (workflow-support `RunWrapper.getPreviousCompletedBuild`, @Whitelisted, wraps
+    `Run.getPreviousCompletedBuild`; `RunWrapper.getResult` is `Result.toString()`, so
+    'ABORTED' and 'NOT_BUILT'), so an abort after a failure keeps the check critical."""
+    _, env = _finish(_events(tmp_path, "three_stages", [], previous))
+    assert env["JOBSMITH_PREVIOUS_RESULT"] == reported

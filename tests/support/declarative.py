@@ -11,12 +11,14 @@ from tests.support.groovy import HERE, _env, require_groovy
 
 
 def run_pipeline(path: Path, online: Sequence[str] = (), failing: Sequence[str] = (),
-                 causes: Sequence[str] = (), post: bool = False) -> list[str]:
-    """The events; with `post`, also those of the pipeline's `post` (after RESULT)."""
+                 causes: Sequence[str] = (), post: bool = False,
+                 previous: Sequence[str] = ()) -> list[str]:
+    """The events; with `post`, also those of the pipeline's `post` (after RESULT).
+    `previous`: the results of the completed builds before this one, nearest first."""
     require_groovy()
     result = subprocess.run(
         ["groovy", str(HERE / "declarative_run.groovy"), str(path), ",".join(online),
-         ",".join(failing), ",".join(causes)],
+         ",".join(failing), ",".join(causes), ",".join(previous)],
         capture_output=True, text=True, env=_env(), timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]

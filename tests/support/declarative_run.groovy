@@ -18,6 +18,8 @@
 def online = args[1] ? args[1].split(',') as List : []
 def failing = args[2] ? args[2].split(',') as List : []
 def causes = args.length > 3 && args[3] ? args[3].split(',') as List : []
+// the completed builds before this one, nearest first: their results
+def previousResults = args.length > 4 && args[4] ? args[4].split(',') as List : []
 def state = [where: null, stage: null, result: null, stashes: [:], skipNext: false,
              inPost: false, files: [:], pipeline: null]
 def b = new Binding()
@@ -29,6 +31,14 @@ build.previousBuildInProgress = null
 build.currentResult = 'SUCCESS'
 build.startTimeInMillis = 1700000000000L
 build.previousCompletedBuild = null
+def older = build
+previousResults.each { String result ->  // RunWrapper: each a wrapper of its own
+    def run = new Expando()
+    run.result = result
+    run.previousCompletedBuild = null
+    older.previousCompletedBuild = run
+    older = run
+}
 build.getBuildCauses = { String cls = null ->
     def all = causes.collect { [_class: it] }
     cls == null ? all : all.findAll { it._class == cls }
