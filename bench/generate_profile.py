@@ -26,7 +26,7 @@ PHASES = (
     ("discover", "discovery: walk the tree, check names"),
     ("read", "read a spec file and parse its YAML (libyaml), with positions"),
     ("validate", "validate it into the model (pydantic, cron, labels)"),
-    ("render", "render the pipeline (jinja2) and the job's data"),
+    ("render", "render the pipeline and the job's data"),
     ("write", "write the job's pipeline file"),
     ("line", "the job's line of seed data (JSON)"),
     ("rest", "the rest: manifest, data file, commit of OUT"),

@@ -1,6 +1,6 @@
 """What the Jenkins queue sees of a spec tree: agents, and jobs as fire times plus steps.
 
-Each generated pipeline is `agent none` with an agent per stage (pipeline.groovy.j2),
+Each generated pipeline is `agent none` with an agent per stage (generator/pipeline.py),
 so the build itself runs on the controller's flyweight executor and every stage is
 its own `node` request in the queue (`ExecutorStepExecution.PlaceholderTask`): a
 parallel group asks for one executor per branch at once, an `on_each` stage one on

@@ -26,7 +26,7 @@ from jobsmith.errors import Problem, SpecError
 from jobsmith.generator.naming import pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
 from jobsmith.generator.plugins import BASE_PLUGINS, job_plugins
-from jobsmith.generator.render import render_job, spec_path, warm_up
+from jobsmith.generator.render import render_job, spec_path
 from jobsmith.generator.seed_script import (
     DATA,
     SCRIPT,
@@ -147,10 +147,8 @@ def _outcomes(tasks: list[_Task], workers: int) -> Iterator[_Outcome]:
         for task in tasks:
             yield from _run(task)
         return
-    # What every worker needs is made once, before the fork, and left out of the
-    # collector's reach: a full collection in a worker would touch (and so copy) every
-    # page the workers share with this process.
-    warm_up()
+    # What the workers share with this process is left out of the collector's reach: a
+    # full collection in a worker would touch (and so copy) every page of it.
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")

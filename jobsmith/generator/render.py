@@ -1,14 +1,14 @@
-"""Render one job to its seed data and declarative pipeline.
+"""Render one job to its seed data and declarative pipeline, and the seed's script.
 
 The job's data (description, parameters, pipeline text, properties) is what the seed's
-fixed Job DSL script reads (see `seed_script`). Templates receive spec values only
-through the `groovy` filters (`groovy_string`); the environment's `finalize` hook
-rejects any other text, so a template cannot print spec content raw by mistake.
+fixed Job DSL script reads (see `seed_script`); the pipeline's text comes from
+`pipeline.pipeline_text`. The seed's script is a template (`templates/jobsmith.groovy.j2`),
+which receives values only through the `groovy` filter (`groovy_string`): the
+environment's `finalize` hook rejects any other text, so it cannot print one raw.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -16,15 +16,9 @@ from typing import Any
 import jinja2
 
 from jobsmith import __version__
-from jobsmith.generator.groovy import GroovyCode, groovy_list, groovy_string
+from jobsmith.generator.groovy import GroovyCode, groovy_string
+from jobsmith.generator.pipeline import pipeline_text
 from jobsmith.generator.properties import job_properties
-from jobsmith.generator.steps import (
-    counting_stage,
-    finish_command,
-    finish_label,
-    generated_names,
-    stage_views,
-)
 from jobsmith.generator.ttl import Expectation, expectation
 from jobsmith.spec.model import JobSpec, Parameter
 
@@ -50,14 +44,6 @@ def _finalize(value: Any) -> Any:
     raise TypeError(f"template printed raw text {value!r}; pass it through |groovy")
 
 
-def _bool(value: object) -> GroovyCode:
-    return GroovyCode("true" if value else "false")
-
-
-def _comment(value: object) -> GroovyCode:
-    return GroovyCode(re.sub(r"[^A-Za-z0-9._/ -]", "?", str(value)))
-
-
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -68,48 +54,16 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
-        # The templates are package data: compiled once, never checked for changes
-        # (a check is a stat of the file per `get_template`, several per job).
+        # The template is package data: compiled once, never checked for changes.
         auto_reload=False,
     )
-    env.filters.update(groovy=groovy_string, groovy_list=groovy_list, bool=_bool,
-                       comment=_comment)
-    env.globals.update(macro=_macro)
+    env.filters.update(groovy=groovy_string)
     return env
 
 
 @cache
 def _template(name: str) -> jinja2.Template:
-    template = _environment().get_template(name)
-    # jinja2 keeps a template's globals as a ChainMap over the environment's, which
-    # every render (`new_context`) copies key by key, ~4 us; ours never change once
-    # the environment is made, so a plain dict holds the same.
-    template.globals = dict(template.globals)
-    return template
-
-
-@cache
-def _macros() -> Any:
-    return _template("stages.groovy.j2").module
-
-
-def warm_up() -> None:
-    """Compile the job templates now (before worker processes are forked, which then
-    share them instead of compiling them each)."""
-    _template("pipeline.groovy.j2")
-    _macros()
-
-
-def _macro(name: str, indent: int, *args: Any) -> GroovyCode:
-    """A macro of `stages.groovy.j2`, indented. The macros print spec values only
-    through the escaping filters (the same `finalize` guard holds inside them), so
-    their output is Groovy code."""
-    text = str(getattr(_macros(), name)(*args)).rstrip("\n")
-    prefix = " " * indent
-    # `textwrap.indent` with its default predicate (blank lines stay as they are),
-    # without its per-line function calls.
-    return GroovyCode("".join(prefix + line if line.strip() else line
-                              for line in text.splitlines(True)))
+    return _environment().get_template(name)
 
 
 def missed_run_ttl(job: JobSpec) -> float | None:
@@ -158,14 +112,7 @@ def _parameter(parameter: Parameter) -> dict[str, Any]:
 def render_job(job: JobSpec) -> RenderedJob:
     expected = expectation(job)
     ttl = float(expected.ttl) if expected is not None else None
-    version = GroovyCode(__version__)
-    skip = f"jobsmith: not running {job.full_name}: the previous build is still running"
-    pipeline = _template("pipeline.groovy.j2").render(
-        job=job, stages=stage_views(job), version=version, skip_message=skip,
-        finish_script=finish_command(job, ttl), finish_label=finish_label(job),
-        names=generated_names(job), fan_out=any(s.on_each for s in job.all_stages),
-        folded=counting_stage(job) is not None,
-    )
+    pipeline = pipeline_text(job, ttl)
     data: dict[str, Any] = {
         "name": job.full_name,
         "description": _description(job),

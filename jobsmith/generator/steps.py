@@ -42,7 +42,6 @@ class StageView:
     stash: Stash | None = None  # this stage's outputs, stashed after the step
     count_folded: bool = False  # the stage that counts folded triggers for the build
     record: str = ""  # where the step's `--record` goes, in the workspace
-    kind: str = "stage"
 
     @property
     def env_code(self) -> GroovyCode:
@@ -95,7 +94,6 @@ class GroupView:
     name: str
     fail_fast: bool
     branches: list[StageView]
-    kind: str = "group"
 
 
 RECORD_DIR = ".jobsmith"

@@ -77,7 +77,8 @@ def _release(version: str) -> tuple[int, ...]:
 def test_templates_use_only_listed_step_plugins() -> None:
     templates = ROOT / "jobsmith" / "templates"
     text = "".join(p.read_text() for p in templates.glob("*.j2"))
-    text += (ROOT / "jobsmith" / "generator" / "properties.py").read_text()
+    for module in ("pipeline.py", "properties.py"):
+        text += (ROOT / "jobsmith" / "generator" / module).read_text()
     uses = {"withCredentials": "credentials-binding", "timeout(": "workflow-basic-steps",
             "sh(": "workflow-durable-task-step", "folder(": "cloudbees-folder",
             "pipelineJob(": "workflow-job", "lock(": "lockable-resources",

@@ -6,15 +6,19 @@ in one JVM."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
 
-from jobsmith.generator import generate, render_job
+from jobsmith.generator import generate, pipeline, render_job
 from jobsmith.generator.seed_script import job_line, seed_script
 from jobsmith.spec import load_tree
 from tests.support.groovy import compile_files
@@ -89,3 +93,59 @@ def test_hostile_values_survive_exactly(tmp_path: Path, monkeypatch: pytest.Monk
     assert job.description is not None and job.description in data["description"]
     assert f"Owner: {job.owner}" in data["description"]
     assert data["pipeline"] == rendered.pipeline
+
+
+def _executed(path: str, run: Callable[[], object]) -> set[tuple[int, int]]:
+    """The (line, next line) steps `run` makes through the code of file `path`
+    (0 as the next line: the function returned)."""
+    steps: set[tuple[int, int]] = set()
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        if frame.f_code.co_filename != path:
+            return None
+        last = [frame.f_lineno]
+
+        def local(frame: FrameType, event: str, arg: object) -> Any:
+            if event in ("line", "return"):
+                line = frame.f_lineno if event == "line" else 0
+                steps.add((last[0], line))
+                last[0] = line
+            return local
+
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        run()
+    finally:
+        sys.settrace(previous)
+    return steps
+
+
+def test_the_goldens_take_every_branch_of_the_pipeline_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The goldens are the pipeline code's test: every statement of `pipeline.py` runs
+    for one of them, and every `if` goes both ways (add a case for a new branch)."""
+    for case in CASES:
+        (tmp_path / case).mkdir()
+    jobs = [_load(case, tmp_path / case, monkeypatch) for case in CASES]
+    path = pipeline.__file__
+    steps = _executed(path, lambda: [render_job(job) for job in jobs])
+    ran = {line for _, line in steps}
+    tree = ast.parse(Path(path).read_text())
+    functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+    statements = {node.lineno for function in functions for node in ast.walk(function)
+                  if isinstance(node, ast.stmt) and node is not function
+                  and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))}
+    missing = sorted(statements - ran)
+    assert statements and not missing, f"pipeline.py lines no golden runs: {missing}"
+    for function in functions:
+        for node in ast.walk(function):
+            if isinstance(node, ast.If):
+                test = range(node.lineno, (node.test.end_lineno or node.lineno) + 1)
+                body = range(node.body[0].lineno, (node.body[-1].end_lineno or 0) + 1)
+                after = {line for line_from, line in steps
+                         if line_from in test and line not in test}
+                assert any(line in body for line in after), f"line {node.lineno}: never true"
+                assert any(line not in body for line in after), f"line {node.lineno}: never false"
