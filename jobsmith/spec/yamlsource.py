@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from jobsmith.errors import Location, Problem
+from jobsmith.spec import yamlfast
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 200_000
@@ -58,9 +59,10 @@ _PyLoader.yaml_implicit_resolvers = {
 _Loader: Any = _PyLoader
 if hasattr(yaml, "CSafeLoader"):
 
-    class _CLoader(yaml.CSafeLoader):
+    class _CLoader(yamlfast.FastResolver, yaml.CSafeLoader):
         yaml_implicit_resolvers = _PyLoader.yaml_implicit_resolvers
 
+    _CLoader.prepare()
     _Loader = _CLoader
 
 
@@ -123,7 +125,13 @@ def parse_text(text: str, display: str, loader_class: Any = None) -> Located:
                 Location(display), "file is empty; a spec is a mapping such as `command: ./run.sh`"
             ))
         builder = _Builder(loader, display)
-        data = builder.build(node, ())
+        try:
+            located = builder.located
+            (data, located.values, located.keys, located.block_scalars,
+             located.quoted) = yamlfast.build(node, display, loader, MAX_NODES)
+        except yamlfast.Unusual:
+            builder = _Builder(loader, display)
+            data = builder.build(node, ())
     except yaml.MarkedYAMLError as error:
         raise _yaml_problem(error, display) from None
     except yaml.YAMLError as error:

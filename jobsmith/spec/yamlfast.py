@@ -1,0 +1,160 @@
+"""The fast path of reading a spec's YAML: a resolver and a builder for ordinary specs.
+
+Both give exactly what PyYAML's own resolver and `yamlsource._Builder` give; each leaves
+anything out of the ordinary to them (tests/spec/test_yamlfast.py compares both on
+hostile YAML):
+
+- `FastResolver.resolve` picks the implicit resolvers by the scalar's first character
+  from a table made once (PyYAML concatenates two lists and looks up two keys per
+  scalar); a plain scalar whose first character starts no resolver is text at once.
+- `build` turns a composed node tree into the spec's data and positions with one Python
+  call per value. It raises `Unusual`, and the caller then runs `_Builder` on the same
+  nodes (nothing here changes a node), for anything that needs a message or more
+  thought: a key that is not plain text, a duplicate key, a merge key (`<<`), a tag
+  other than text, number, boolean or null, a top level that is not a mapping, nesting
+  deeper than `MAX_DEPTH` (so that `_Builder`'s own recursion limit decides), and more
+  than `max_nodes` values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+from jobsmith.errors import Location
+
+STR = "tag:yaml.org,2002:str"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+# Tags whose SafeConstructor function makes a plain value from the scalar's text alone.
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float")
+)
+# Far below the depth at which `_Builder` (two frames a level) meets Python's recursion
+# limit; a spec is a few levels deep.
+MAX_DEPTH = 100
+
+TAGS_KEPT = 4096
+
+Positions = dict[tuple[str | int, ...], Location]
+
+
+class Unusual(Exception):
+    """The document needs `yamlsource._Builder`."""
+
+
+class FastResolver(BaseResolver):
+    """PyYAML's `resolve` and its path-resolver hooks, for a loader class whose
+    resolvers never change once `prepare` has indexed them."""
+
+    _by_first: ClassVar[dict[str, tuple[tuple[str, Any], ...]]] = {}
+    _wildcard: ClassVar[tuple[tuple[str, Any], ...]] = ()
+    # The tag of each plain scalar resolved so far whose first character starts a
+    # resolver (`name`, `30`, `true`), up to TAGS_KEPT of them: the keys and many values
+    # of a tree repeat.
+    _tags: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def prepare(cls) -> None:
+        """Index the implicit resolvers by first character, each list followed by the
+        wildcard resolvers, in PyYAML's order."""
+        if cls.yaml_path_resolvers:
+            raise TypeError("FastResolver does not apply path resolvers")
+        resolvers = cls.yaml_implicit_resolvers
+        cls._wildcard = tuple(resolvers.get(None, ()))
+        cls._by_first = {first: (*found, *cls._wildcard)
+                         for first, found in resolvers.items() if first is not None}
+        cls._tags = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode:
+            if implicit[0]:
+                resolvers = self._by_first.get(value[:1], self._wildcard)
+                if resolvers:
+                    tags = self._tags
+                    tag = tags.get(value)
+                    if tag is None:
+                        tag = next((tag for tag, regexp in resolvers if regexp.match(value)),
+                                   STR)
+                        if len(tags) < TAGS_KEPT:
+                            tags[value] = tag
+                    return tag
+            return STR
+        return SEQ if kind is SequenceNode else MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+def build(root: Any, display: str, loader: Any, max_nodes: int
+          ) -> tuple[dict[str, Any], Positions, Positions, set[Any], set[Any]]:
+    """The data of the document `root`, the location of each value and of each key, and
+    the paths of its block and its quoted scalars, as `_Builder` records them (in the
+    same order)."""
+    if root.__class__ is not MappingNode:
+        raise Unusual
+    values: Positions = {}
+    keys: Positions = {}
+    block_scalars: set[Any] = set()
+    quoted: set[Any] = set()
+    constructors = loader.yaml_constructors
+    new = tuple.__new__
+
+    def value_of(node: Any, path: tuple[str | int, ...]) -> Any:
+        mark = node.start_mark
+        values[path] = new(Location, (display, mark.line + 1, mark.column + 1))
+        kind = node.__class__
+        tag = node.tag
+        if kind is ScalarNode:
+            style = node.style
+            if style in ("|", ">"):
+                block_scalars.add(path)
+            if tag == STR:
+                if style in ('"', "'"):
+                    quoted.add(path)
+                return node.value
+            if tag not in _SCALAR_TAGS:
+                raise Unusual
+            try:
+                return constructors[tag](loader, node)
+            except Exception:  # `_Builder` meets it again, and decides
+                raise Unusual from None
+        # Every value has a path of its own, so `values` counts them. Checked at each
+        # list and mapping, an alias bomb stops here (and again in `_Builder`, with the
+        # message): only they repeat nodes.
+        if len(values) > max_nodes or len(path) > MAX_DEPTH:
+            raise Unusual
+        if kind is MappingNode:
+            if tag != MAP:
+                raise Unusual
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag != STR or key_node.__class__ is not ScalarNode:
+                    raise Unusual
+                key = key_node.value
+                if key in result:
+                    raise Unusual
+                child = (*path, key)
+                mark = key_node.start_mark
+                keys[child] = new(Location, (display, mark.line + 1, mark.column + 1))
+                if value_node.tag == STR and not value_node.style and (
+                        value_node.__class__ is ScalarNode):  # plain text, inline
+                    mark = value_node.start_mark
+                    values[child] = new(Location, (display, mark.line + 1, mark.column + 1))
+                    result[key] = value_node.value
+                else:
+                    result[key] = value_of(value_node, child)
+            return result
+        if kind is SequenceNode and tag == SEQ:
+            return [value_of(item, (*path, i)) for i, item in enumerate(node.value)]
+        raise Unusual
+
+    data = value_of(root, ())
+    if len(values) > max_nodes:
+        raise Unusual
+    return data, values, keys, block_scalars, quoted
