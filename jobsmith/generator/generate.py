@@ -2,31 +2,32 @@
 
 OUT/dsl/jobsmith.groovy is the seed's fixed Job DSL script and OUT/dsl/jobsmith.json
 its data (see `seed_script`); OUT/pipelines/<full name>.groovy holds each pipeline's
-text for review. Large trees are loaded and rendered by worker processes, each taking
-whole chunks of jobs and writing their pipeline files into the staging directory
-itself; each job's data line and manifest entry travel back. The result does not
-depend on the number of workers.
+text for review. Large trees are loaded and rendered by a team of processes (this one
+and forked children, `team.share`), each taking chunks of jobs and writing their
+pipeline files into the staging directory itself; each job's data line waits in the
+spool of the process that rendered it, and only small records (its manifest entry,
+links, where its line is) travel back. The result does not depend on the number of
+processes.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobsmith import __version__
 from jobsmith.errors import Problem, SpecError
 from jobsmith.generator.naming import pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
 from jobsmith.generator.plugins import BASE_PLUGINS, job_plugins
-from jobsmith.generator.render import render_job, spec_path
+from jobsmith.generator.render import RenderedJob, render_job, spec_path
 from jobsmith.generator.seed_script import (
     DATA,
     SCRIPT,
@@ -36,11 +37,13 @@ from jobsmith.generator.seed_script import (
     seed_script,
     upstream_first,
 )
+from jobsmith.generator.team import MAX_TASKS, share
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
+from jobsmith.spec.model import JobSpec
 from jobsmith.spec.tree import SpecFile, SpecLoader, discover, folders_of, tree_links
 
 MANIFEST = "manifest.json"
-CHUNK = 250  # jobs per task handed to a worker
+CHUNK = 50  # jobs per task of the team (more when there would be over MAX_TASKS)
 PARALLEL_FROM = 400  # fewer jobs than this are not worth starting workers
 
 
@@ -52,68 +55,83 @@ class GenerateResult:
     stats: WriteStats
 
 
-@dataclass(frozen=True)
-class _Task:
-    root: Path
-    staging: Path
-    target: Path
-    jobs: list[tuple[SpecFile, str]]  # spec, pipeline path
-
-
-@dataclass(frozen=True)
-class _JobOutcome:
-    full_name: str
+class _JobOutcome(NamedTuple):
     entry: str  # its entry's text in the manifest (`_entry_text`)
     after: tuple[str, ...]
     plugins: tuple[str, ...]
-    files: dict[str, bool]  # relative path: written (not linked unchanged)?
-    links: TreeLinks  # to other jobs
-    line: bytes  # in the seed data
+    written: bool  # its pipeline file (not linked unchanged)?
+    links: TreeLinks | None  # to other jobs; None when it names none (no `after`, no category)
+    line: tuple[int, int, int]  # where its line of seed data is: (spool, offset, length)
 
 
 _Outcome = _JobOutcome | list[Problem]  # a job, or its problems
 
-_loader: SpecLoader | None = None
+
+class _Batch:
+    """The jobs of one run, cut into tasks of `chunk` jobs for the team (`team.share`);
+    each member of the team appends the data lines of its jobs to its own spool."""
+
+    def __init__(self, root: Path, output: AtomicOutput, jobs: list[tuple[SpecFile, str]],
+                 spools: list[_Spool]) -> None:
+        self.root = root
+        self.staging = output.staging
+        self.target = output.target
+        self.jobs = jobs
+        self.spools = spools
+        self.chunk = max(CHUNK, -(-len(jobs) // MAX_TASKS))
+        self.tasks = -(-len(jobs) // self.chunk)
+        self._loader: SpecLoader | None = None
+
+    def run(self, task: int, member: int) -> list[_Outcome]:
+        if self._loader is None:
+            self._loader = SpecLoader(self.root)
+        spool = self.spools[member]
+        outcomes: list[_Outcome] = []
+        lines: list[bytes] = []
+        for spec, pipeline in self.jobs[task * self.chunk:(task + 1) * self.chunk]:
+            job = self._loader.load(spec)
+            if isinstance(job, list):
+                outcomes.append(job)
+                continue
+            rendered = render_job(job)
+            line = job_line(rendered.data)
+            written = write_file(self.staging, self.target, pipeline,
+                                 rendered.pipeline.encode())
+            links = tree_links(job)
+            plugins = tuple(sorted(job_plugins(job)))
+            lines.append(line)
+            outcomes.append(_JobOutcome(
+                _entry_text(_entry(job, rendered, pipeline, line, plugins)), tuple(job.after),
+                plugins, written,
+                links if links.after or links.category else None,
+                (member, spool.reserve(len(line)), len(line))))
+        spool.append(lines)
+        return outcomes
 
 
-def _run(task: _Task) -> list[_Outcome]:
-    global _loader
-    if _loader is None or _loader.root != task.root:
-        _loader = SpecLoader(task.root)
-    outcomes: list[_Outcome] = []
-    for spec, pipeline in task.jobs:
-        job = _loader.load(spec)
-        if isinstance(job, list):
-            outcomes.append(job)
-            continue
-        rendered = render_job(job)
-        expected = rendered.expected
-        line = job_line(rendered.data)
-        files = {
-            pipeline: write_file(task.staging, task.target, pipeline, rendered.pipeline.encode()),
-        }
-        entry: dict[str, Any] = {
-            "source": spec_path(job),
-            "pipeline": pipeline,
-            "schedule": job.schedule.jenkins_text() if job.schedule else None,
-            "ttl": rendered.ttl,
-            # Longest from a fire time to that build's result (the seed's expectation
-            # of a job that has not run yet: jobsmith/seed/expect.py).
-            "run_bound": expected.run_bound if expected is not None else None,
-            # What the seed's restated results carry, as the finish step does.
-            "handlers": list(job.alerts.handlers),
-            "max_duration": job.alerts.max_duration,
-            "disabled": job.disabled,
-            "sha256": hashlib.sha256(line).hexdigest(),  # of the job's line in the data
-        }
-        if job.after:
-            entry["after"] = list(job.after)
-        plugins = job_plugins(job)
-        if plugins:
-            entry["plugins"] = sorted(plugins)
-        outcomes.append(_JobOutcome(spec.full_name, _entry_text(entry), tuple(job.after),
-                                    tuple(plugins), files, tree_links(job), line))
-    return outcomes
+def _entry(job: JobSpec, rendered: RenderedJob, pipeline: str, line: bytes,
+           plugins: tuple[str, ...]) -> dict[str, Any]:
+    """The job's entry in the manifest."""
+    expected = rendered.expected
+    entry: dict[str, Any] = {
+        "source": spec_path(job),
+        "pipeline": pipeline,
+        "schedule": job.schedule.jenkins_text() if job.schedule else None,
+        "ttl": rendered.ttl,
+        # Longest from a fire time to that build's result (the seed's expectation
+        # of a job that has not run yet: jobsmith/seed/expect.py).
+        "run_bound": expected.run_bound if expected is not None else None,
+        # What the seed's restated results carry, as the finish step does.
+        "handlers": list(job.alerts.handlers),
+        "max_duration": job.alerts.max_duration,
+        "disabled": job.disabled,
+        "sha256": hashlib.sha256(line).hexdigest(),  # of the job's line in the data
+    }
+    if job.after:
+        entry["after"] = list(job.after)
+    if plugins:
+        entry["plugins"] = list(plugins)
+    return entry
 
 
 # The manifest is written indented (for review), which `json` does in pure Python: each
@@ -142,51 +160,39 @@ def manifest_text(manifest: dict[str, Any], entries: dict[str, str]) -> str:
     return head.replace(key + "{}", key + jobs, 1) + "\n"
 
 
-def _outcomes(tasks: list[_Task], workers: int) -> Iterator[_Outcome]:
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield from _run(task)
-        return
-    # What the workers share with this process is left out of the collector's reach: a
-    # full collection in a worker would touch (and so copy) every page of it.
-    gc.freeze()
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
-            for outcomes in pool.imap(_run, tasks):
-                yield from outcomes
-    finally:
-        gc.unfreeze()  # this process collects as before
-
-
-class _LineSpool:
-    """The jobs' lines of seed data, parked in an unlinked file until their order is
-    known (upstream jobs first): at 20,000 jobs they are about 80 MB, which would
-    otherwise stay in memory to the end of the run."""
+class _Spool:
+    """The data lines of the jobs one process renders, parked in an unlinked file until
+    their order is known (upstream jobs first): at 20,000 jobs they are about 80 MB,
+    which would otherwise stay in memory to the end of the run. Made before the team
+    forks; each member appends to its own and the collecting process reads them all."""
 
     def __init__(self, directory: Path) -> None:
-        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by __exit__)
-        self._at: dict[str, tuple[int, int]] = {}
+        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by close)
+        self._fd = self._file.fileno()
         self._size = 0
+        self._written = 0
 
-    def __enter__(self) -> _LineSpool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
+    def close(self) -> None:
         self._file.close()
 
-    def add(self, name: str, line: bytes) -> None:
-        self._file.write(line)
-        self._at[name] = (self._size, len(line))
-        self._size += len(line)
+    def reserve(self, length: int) -> int:
+        """The offset of the next `length` bytes to be appended."""
+        offset = self._size
+        self._size += length
+        return offset
 
-    def lines(self, order: Iterable[str]) -> Iterator[bytes]:
-        """Each named job's line, in the order given."""
-        self._file.flush()
-        fd = self._file.fileno()
-        for name in order:
-            offset, length = self._at.pop(name)
-            yield os.pread(fd, length, offset)
+    def append(self, pieces: list[bytes]) -> None:
+        """Write what was reserved since the last call, in that order."""
+        data = b"".join(pieces)
+        assert self._written + len(data) == self._size
+        view = memoryview(data)
+        while view:
+            done = os.pwrite(self._fd, view, self._written)
+            self._written += done
+            view = view[done:]
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self._fd, length, offset)
 
 
 def _workers(jobs: int) -> int:
@@ -214,25 +220,29 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
         "jobs": {},  # the jobs' entries, encoded by the workers (`manifest_text`)
     }
     jobs = [(spec, f"pipelines/{pipeline_path(spec.full_name)}") for spec in discovery.files]
-    with AtomicOutput(Path(out), MANIFEST) as output, _LineSpool(output.staging) as lines:
-        tasks = [_Task(discovery.root, output.staging, output.target, jobs[i:i + CHUNK])
-                 for i in range(0, len(jobs), CHUNK)]
-        count = workers if workers is not None else _workers(len(jobs))
+    size = workers if workers is not None else _workers(len(jobs))
+    with AtomicOutput(Path(out), MANIFEST) as output, ExitStack() as spooled:
+        spools = [_Spool(output.staging) for _ in range(max(1, size))]
+        for spool in spools:
+            spooled.callback(spool.close)
+        batch = _Batch(discovery.root, output, jobs, spools)
         links: list[TreeLinks] = []
         entries: dict[str, str] = {}
         after: dict[str, tuple[str, ...]] = {}
+        line_at: dict[str, tuple[int, int, int]] = {}
         plugins = set(BASE_PLUGINS)
-        for outcome in _outcomes(tasks, count):
+        outcomes = chain.from_iterable(share(batch.tasks, size, batch.run))
+        for (spec, pipeline), outcome in zip(jobs, outcomes, strict=True):
             if isinstance(outcome, list):
                 problems.extend(outcome)
                 continue
-            entries[outcome.full_name] = outcome.entry
-            after[outcome.full_name] = outcome.after
+            name = spec.full_name
+            entries[name] = outcome.entry
+            after[name] = outcome.after
             plugins.update(outcome.plugins)
-            lines.add(outcome.full_name, outcome.line)
-            links.append(outcome.links)
-            for relative, written in outcome.files.items():
-                output.record(relative, written)
+            line_at[name] = outcome.line
+            links.append(outcome.links or TreeLinks(name))
+            output.record(pipeline, outcome.written)
         if not problems:
             problems.extend(check_links(links))
             limits = category_limits(links)
@@ -243,7 +253,9 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
         manifest["plugins"] = sorted(plugins)
         order = upstream_first(after)
         output.write(SCRIPT, script.encode())
-        output.write_chunks(DATA, seed_data(folders, lines.lines(order)))
+        output.write_chunks(DATA, seed_data(folders, (
+            spools[spool].read(offset, length)
+            for spool, offset, length in (line_at.pop(name) for name in order))))
         output.write(MANIFEST, manifest_text(manifest, entries).encode())
     return GenerateResult(out=Path(out), jobs=len(jobs), folders=len(folders),
                           stats=output.stats)
