@@ -11,8 +11,6 @@ exactly this OUT, named with its pid) can only be a dead run's.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import filecmp
 import os
 import shutil
@@ -20,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from jobsmith.errors import EXIT_USAGE, JobsmithError
 from jobsmith.generator import outlock
@@ -131,16 +130,24 @@ class AtomicOutput:
 
     def _commit(self) -> None:
         if self.target.exists():
-            old = {p.relative_to(self.target).as_posix()
-                   for p in self.target.rglob("*") if not p.is_dir()}
-            self.stats.removed = len(old - self._seen)
+            self.stats.removed = len(_files(self.target) - self._seen)
         if not self.stats.changed and self.target.exists():
             return  # identical output: leave the directory as it is
-        os.sync()  # the new files are on disk before they replace the old ones
+        _sync_filesystem(self.staging)  # the new files are on disk before they replace the old
         if self.target.exists():
             _exchange(self.staging, self.target)
         else:
             os.rename(self.staging, self.target)
+
+
+def _files(root: Path) -> set[str]:
+    """The relative path of every file below `root` (links to directories not followed)."""
+    found: set[str] = set()
+    for directory, _, names in os.walk(root):
+        relative = os.path.relpath(directory, root)
+        prefix = "" if relative == "." else relative + "/"
+        found.update(prefix + name for name in names)
+    return found
 
 
 def write_file(staging: Path, target: Path, relative: str, data: bytes) -> bool:
@@ -201,9 +208,27 @@ def _link(current: str, destination: str) -> None:
         os.link(current, destination)
 
 
+def _libc() -> Any:
+    import ctypes  # only here: nothing else of a run needs it
+
+    return ctypes.CDLL(None, use_errno=True)  # the C library this process already runs on
+
+
+def _sync_filesystem(path: Path) -> None:
+    """Flush the file system that holds `path` to disk (`syncfs(2)`). `os.sync()` would
+    also wait for every other file system's dirty data: on a shared machine, other
+    people's builds."""
+    syncfs = getattr(_libc(), "syncfs", None)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if syncfs is None or syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
 def _exchange(a: Path, b: Path) -> None:
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    renameat2 = getattr(_libc(), "renameat2", None)
     if renameat2 is not None:
         result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b),
                            _RENAME_EXCHANGE)
