@@ -27,11 +27,9 @@ def first_crowded(replays: list[Replay], kinds: list[AgentKind],
                   counts: list[int]) -> int | None:
     """The first instant at which the demand holds more executors of a kind than
     `counts` give it (None: never)."""
-    found = [replay.starts[next(i for i, held in enumerate(replay.held) if held > slots)]
-             for replay, slots in ((r, c * k.executors) for r, k, c in
-                                   zip(replays, kinds, counts, strict=True))
-             if replay.peak > slots]
-    return min(found, default=None)
+    found = [replay.first_crowded(count * kind.executors)
+             for replay, kind, count in zip(replays, kinds, counts, strict=True)]
+    return min((instant for instant in found if instant is not None), default=None)
 
 
 def can_resume(jobs: list[JobModel]) -> bool:

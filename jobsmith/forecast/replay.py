@@ -15,7 +15,8 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from operator import itemgetter
+from collections import Counter
+from operator import add, itemgetter
 
 Request = tuple[int, int, int, int]  # entered, queue order, seconds, run number
 
@@ -25,12 +26,11 @@ class Replay:
         self.requests = requests  # sorted
         self.starts = list(map(itemgetter(0), requests))
         self.longest = max(map(itemgetter(2), requests), default=0)
-        self.held = held(requests)  # per request: executors held once it came, nobody waiting
-        self.known: dict[int, list[int]] = {}  # slots -> crowded(slots), as found so far
-
-    @property
-    def peak(self) -> int:
-        return max(self.held, default=0)
+        # per instant at which requests come, in order: its first request, how many
+        # come then, and the executors held just before them (nobody waiting)
+        self.firsts, self.counts, self.bases = instants(requests, self.starts)
+        self.peak = max(map(add, self.bases, self.counts), default=0)
+        self.known: dict[int, list[int]] = {}  # slots -> crowded instants, as found so far
 
     def running_at(self, at: int) -> list[int]:
         """When request `at` comes, the ends of the requests holding an executor then (in
@@ -40,18 +40,31 @@ class Replay:
         return [entered + seconds for entered, _, seconds, _ in self.requests[first:at]
                 if entered + seconds > now]
 
-    def crowded(self, slots: int) -> list[int]:
-        """The requests (indices) at which the demand holds more than `slots` executors:
-        picked from those found for the nearest fewer slots, if any (a bisection asks
-        for many)."""
-        held = self.held
+    def crowded_instants(self, slots: int) -> list[int]:
+        """The instants (indices into `firsts`) at which the demand holds more than
+        `slots` executors: picked from those found for the nearest fewer slots, if any
+        (a bisection asks for many)."""
+        bases, counts = self.bases, self.counts
         fewer = max((known for known in self.known if known <= slots), default=None)
-        if fewer is None:
-            found = [i for i, value in enumerate(held) if value > slots]
-        else:
-            found = [i for i in self.known[fewer] if held[i] > slots]
-        self.known[slots] = found
+        among = range(len(bases)) if fewer is None else self.known[fewer]
+        found = self.known[slots] = [i for i in among if bases[i] + counts[i] > slots]
         return found
+
+    def crowded(self, slots: int) -> list[int]:
+        """The requests (indices) at which the demand holds more than `slots` executors
+        (at an instant, the requests that come once they are all held)."""
+        firsts, counts, bases = self.firsts, self.counts, self.bases
+        found: list[int] = []
+        for i in self.crowded_instants(slots):
+            first = firsts[i]
+            found.extend(range(first + max(slots - bases[i], 0), first + counts[i]))
+        return found
+
+    def first_crowded(self, slots: int) -> int | None:
+        """The first instant at which the demand holds more than `slots` executors."""
+        found = next((i for i, (base, count) in enumerate(zip(self.bases, self.counts))
+                      if base + count > slots), None)
+        return None if found is None else self.starts[self.firsts[found]]
 
     def fits(self, slots: int, max_wait: float) -> bool:
         """Whether `slots` executors serve the requests with no run's waits adding up to
@@ -129,13 +142,32 @@ class Replay:
         return release_before(math.inf)
 
 
+def instants(requests: list[Request], starts: list[int]
+             ) -> tuple[list[int], list[int], list[int]]:
+    """Per instant at which requests come (`starts`: theirs, sorted): the index of its
+    first request, how many come then, and how many executors are held just before them
+    when nobody waits (requests that came earlier and end later; every request lasts a
+    second at least). One step per instant, not per request: requests come at a few
+    thousand instants a day."""
+    ends = sorted(Counter(map(add, starts, map(itemgetter(2), requests))).items())
+    firsts, counts, bases = [], [], []
+    index = ended = e = 0
+    last = len(ends)
+    for instant, count in Counter(starts).items():  # (in order: starts are sorted)
+        while e < last and ends[e][0] <= instant:
+            ended += ends[e][1]
+            e += 1
+        firsts.append(index)
+        counts.append(count)
+        bases.append(index - ended)
+        index += count
+    return firsts, counts, bases
+
+
 def held(requests: list[Request]) -> list[int]:
     """Per request (sorted), the executors held just after it came when nobody waits."""
-    ends: list[int] = []
-    out = []
-    for entered, _, seconds, _ in requests:
-        while ends and ends[0] <= entered:
-            heapq.heappop(ends)
-        heapq.heappush(ends, entered + seconds)
-        out.append(len(ends))
-    return out
+    found: list[int] = []
+    for _, count, base in zip(*instants(requests, list(map(itemgetter(0), requests))),
+                              strict=True):
+        found.extend(range(base + 1, base + count + 1))
+    return found
