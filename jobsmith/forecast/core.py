@@ -40,6 +40,7 @@ class Simulation(Serving):
         last = minutes.last
         candidates, items, order, base = self.candidates, self.items, self.order, \
             self.order_base
+        closing, running, latest, policy = self.closing, self.running, self.latest, self.policy
         while times:
             if times[0] >= stop:
                 return
@@ -66,7 +67,17 @@ class Simulation(Serving):
                             last[kind][minute] = left
                         what.kind = what.cls = -1
                         self.dirty = True
-                        step(what, now)
+                        j = what.j
+                        if what.step + 1 == closing[j]:  # `next_step` and `finish`, inline
+                            what.step += 1
+                            what.end = now
+                            running[j] -= 1
+                            if latest[j] is what:
+                                latest[j] = None
+                            if policy[j] == QUEUE and j in items:
+                                candidates.add(j)
+                        else:
+                            step(what, now)
                     elif type(what) is int:
                         candidates.add(what)
                     else:
@@ -117,12 +128,29 @@ class Simulation(Serving):
         if len(order) > 1:
             order.sort(key=self.order.__getitem__)
         policy, running, throttle = self.policy, self.running, self.throttle
+        opening, models, runs, latest, fresh = self.opening, self.models, self.runs, \
+            self.latest, self.fresh
         for j in order:
             item = items.get(j)
             if item is None or item[2] > now:
                 continue
-            if policy[j] == QUEUE and running[j]:
-                continue  # candidate again when that build ends
+            if running[j]:
+                if policy[j] == QUEUE:
+                    continue  # candidate again when that build ends
+            else:
+                branch = opening[j]
+                if branch is not None:  # `start_build` and `next_step`, inline
+                    del items[j]
+                    run = Run(j, models[j], item[0], item[3], now, len(runs), item[4] or ())
+                    runs.append(run)
+                    running[j] = 1
+                    latest[j] = run
+                    run.step = 0
+                    run.cls, run.seconds = branch
+                    run.entered, run.kind = now, FRESH
+                    fresh.append(run)
+                    self.dirty = True
+                    continue
             key = throttle[j]
             if key >= 0 and self.throttled[key] >= self.limit[j]:
                 self.blocked[key].add(j)

@@ -62,7 +62,8 @@ class Replay:
 
     def first_crowded(self, slots: int) -> int | None:
         """The first instant at which the demand holds more than `slots` executors."""
-        found = next((i for i, (base, count) in enumerate(zip(self.bases, self.counts))
+        found = next((i for i, (base, count) in enumerate(zip(self.bases, self.counts,
+                                                              strict=True))
                       if base + count > slots), None)
         return None if found is None else self.starts[self.firsts[found]]
 

@@ -78,6 +78,14 @@ class State:
         # per job: no lock, no throttle, no `after` jobs (nothing to do at its start and end)
         self.plain = [lock < 0 and throttle < 0 and not downstream for lock, throttle, downstream
                       in zip(self.lock, self.throttle, self.downstream, strict=True)]
+        # per job: the first step's (class, seconds) when the job is plain and the step
+        # simple (a build of it starts as `Simulation.start_items` does it, inline), else None
+        self.opening = [simple[0] if plain and simple else None
+                        for plain, simple in zip(self.plain, self.simple, strict=True)]
+        # per job: its number of steps when it is plain (its build ends as the loop of
+        # `Simulation.run` does it, inline, once its last step ends), else -1
+        self.closing = [len(simple) if plain else -1
+                        for plain, simple in zip(self.plain, self.simple, strict=True)]
         self.ticks: dict[int, list[int]] = {}
         for j, job in enumerate(self.models):
             for fire in job.fires:
