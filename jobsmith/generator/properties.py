@@ -25,46 +25,46 @@ _DISCARDER = "jenkins.model.BuildDiscarderProperty"
 _COPY_ON_WRITE_LIST = "java.util.concurrent.CopyOnWriteArrayList"
 
 
-def node(tag: str, *children: XmlNode, text: str | int | bool | None = None,
-         attributes: dict[str, str] | None = None) -> XmlNode:
+def node(tag: str, *children: XmlNode, attributes: dict[str, str] | None = None) -> XmlNode:
     result: XmlNode = {"tag": tag}
     if attributes:
-        result["attributes"] = dict(attributes)
-    if text is not None:
-        result["text"] = _text(text)
+        result["attributes"] = attributes
     if children:
         result["children"] = list(children)
     return result
 
 
-def _text(value: str | int | bool) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _leaf(tag: str, text: str) -> XmlNode:
+    """An element holding only text."""
+    return {"tag": tag, "text": text}
 
 
-def job_properties(job: JobSpec) -> list[XmlNode]:
-    """The job properties the seed writes for `job`, in config.xml order."""
-    found = [_triggers(job), _concurrency(job), _throttle(job), _priority(job),
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def job_properties(job: JobSpec, schedule: str | None) -> list[XmlNode]:
+    """The job properties the seed writes for `job`, in config.xml order; `schedule` is
+    `job.schedule.jenkins_text()` (None: not scheduled)."""
+    found = [_triggers(job, schedule), _concurrency(job), _throttle(job), _priority(job),
              _discarder(job)]
     return [p for p in found if p is not None]
 
 
-def _triggers(job: JobSpec) -> XmlNode | None:
+def _triggers(job: JobSpec, schedule: str | None) -> XmlNode | None:
     triggers = []
-    if job.schedule:
-        triggers.append(node("hudson.triggers.TimerTrigger",
-                             node("spec", text=job.schedule.jenkins_text())))
+    if schedule is not None:
+        triggers.append(node("hudson.triggers.TimerTrigger", _leaf("spec", schedule)))
     if job.after:
         # ReverseBuildTrigger.upstreamProjects: names relative to the job's folder, or
         # absolute with a leading `/` (Items.computeRelativeNamesAfterRenaming resolves them)
         upstream = ", ".join(f"/{name}" for name in job.after)
         triggers.append(node(
             "jenkins.triggers.ReverseBuildTrigger",
-            node("spec", text=""),
-            node("upstreamProjects", text=upstream),
-            node("threshold", node("name", text="SUCCESS"), node("ordinal", text=0),
-                 node("color", text="BLUE"), node("completeBuild", text=True)),
+            _leaf("spec", ""),
+            _leaf("upstreamProjects", upstream),
+            node("threshold", _leaf("name", "SUCCESS"), _leaf("ordinal", "0"),
+                 _leaf("color", "BLUE"), _leaf("completeBuild", "true")),
         ))
     if not triggers:
         return None
@@ -74,7 +74,7 @@ def _triggers(job: JobSpec) -> XmlNode | None:
 def _concurrency(job: JobSpec) -> XmlNode | None:
     if job.concurrency not in ("queue", "replace"):
         return None
-    return node(_NO_CONCURRENT, node("abortPrevious", text=job.concurrency == "replace"))
+    return node(_NO_CONCURRENT, _leaf("abortPrevious", _bool(job.concurrency == "replace")))
 
 
 def _throttle(job: JobSpec) -> XmlNode | None:
@@ -83,26 +83,26 @@ def _throttle(job: JobSpec) -> XmlNode | None:
         return None
     list_class = {"class": _COPY_ON_WRITE_LIST}
     if throttle.category:
-        head = [node("maxConcurrentPerNode", text=0), node("maxConcurrentTotal", text=0),
-                node("categories", node("string", text=throttle.category),
+        head = [_leaf("maxConcurrentPerNode", "0"), _leaf("maxConcurrentTotal", "0"),
+                node("categories", _leaf("string", throttle.category),
                      attributes=list_class),
-                node("throttleEnabled", text=True), node("throttleOption", text="category")]
+                _leaf("throttleEnabled", "true"), _leaf("throttleOption", "category")]
     else:
-        head = [node("maxConcurrentPerNode", text=throttle.max_per_node or 0),
-                node("maxConcurrentTotal", text=throttle.max_total or 0),
+        head = [_leaf("maxConcurrentPerNode", str(throttle.max_per_node or 0)),
+                _leaf("maxConcurrentTotal", str(throttle.max_total or 0)),
                 node("categories", attributes=list_class),
-                node("throttleEnabled", text=True), node("throttleOption", text="project")]
+                _leaf("throttleEnabled", "true"), _leaf("throttleOption", "project")]
     return node(_THROTTLE, *head,
-                node("limitOneJobWithMatchingParams", text=False),
-                node("paramsToUseForLimit", text=""),
-                node("configVersion", text=1))
+                _leaf("limitOneJobWithMatchingParams", "false"),
+                _leaf("paramsToUseForLimit", ""),
+                _leaf("configVersion", "1"))
 
 
 def _priority(job: JobSpec) -> XmlNode | None:
     if not job.priority:
         return None
-    return node(_PRIORITY, node("useJobPriority", text=True),
-                node("priority", text=job.priority))
+    return node(_PRIORITY, _leaf("useJobPriority", "true"),
+                _leaf("priority", str(job.priority)))
 
 
 def _discarder(job: JobSpec) -> XmlNode | None:
@@ -111,9 +111,9 @@ def _discarder(job: JobSpec) -> XmlNode | None:
         return None
     return node(_DISCARDER, node(
         "strategy",
-        node("daysToKeep", text=retention.days or -1),
-        node("numToKeep", text=retention.builds or -1),
-        node("artifactDaysToKeep", text=-1),
-        node("artifactNumToKeep", text=-1),
+        _leaf("daysToKeep", str(retention.days or -1)),
+        _leaf("numToKeep", str(retention.builds or -1)),
+        _leaf("artifactDaysToKeep", "-1"),
+        _leaf("artifactNumToKeep", "-1"),
         attributes={"class": "hudson.tasks.LogRotator"},
     ))

@@ -29,6 +29,7 @@ class RenderedJob:
     pipeline: str
     ttl: float | None
     expected: Expectation | None  # the missed-run expectation (`ttl.expectation`)
+    schedule: str | None  # the cron trigger's text (`Schedule.jenkins_text`); None: none
 
 
 # A tuple, not `GroovyCode | bool | int`: that union would be built again on each call,
@@ -112,6 +113,7 @@ def _parameter(parameter: Parameter) -> dict[str, Any]:
 def render_job(job: JobSpec) -> RenderedJob:
     expected = expectation(job)
     ttl = float(expected.ttl) if expected is not None else None
+    schedule = job.schedule.jenkins_text() if job.schedule else None
     pipeline = pipeline_text(job, ttl)
     data: dict[str, Any] = {
         "name": job.full_name,
@@ -119,9 +121,10 @@ def render_job(job: JobSpec) -> RenderedJob:
         "disabled": bool(job.disabled),
         "parameters": [_parameter(p) for p in job.parameters],
         "pipeline": pipeline,
-        "properties": job_properties(job),
+        "properties": job_properties(job, schedule),
     }
-    return RenderedJob(data=data, pipeline=pipeline, ttl=ttl, expected=expected)
+    return RenderedJob(data=data, pipeline=pipeline, ttl=ttl, expected=expected,
+                       schedule=schedule)
 
 
 def folder_data(folder: str) -> dict[str, str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import posixpath
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from jobsmith import __version__
 from jobsmith.durations import format_duration
@@ -27,9 +29,17 @@ KILL_AFTER = 10.0
 # Slack between the wrapper's own limits and Jenkins' outer timeout.
 OUTER_MARGIN = 60.0
 
+_quote = shlex.quote
+_REQUIRES = f"--requires {_quote(__version__)} --"
+# A tree's steps share a handful of durations: each is formatted once.
+_duration = lru_cache(maxsize=1024)(format_duration)
 
-@dataclass(frozen=True)
-class StageView:
+
+class StageView(NamedTuple):
+    """One stage as the pipeline and `jobsmith try` run it. A named tuple: it is made
+    for every stage of every job, and a frozen dataclass' `__init__` (one
+    `object.__setattr__` a field) takes twice as long."""
+
     name: str
     agent: str | None
     on_each: str | None
@@ -104,31 +114,33 @@ def record_path(stage: Stage) -> str:
     return f"{RECORD_DIR}/{metric_job(stage.name).replace('.', '_')}.json"
 
 
-def wrapper_command(job: JobSpec, stage: Stage) -> list[str]:
-    """The `jobsmith run` command line for one stage: a part of the build (`--stage`),
+def wrapper_script(job: JobSpec, stage: Stage, record: str) -> str:
+    """The `jobsmith run` command line for one stage, as its `sh` step runs it (each
+    argument `shlex.quote`d, as `shlex.join` would): a part of the build (`--stage`),
     which sends stage metrics only; the build's finish step sends the Sensu result.
-    `--requires` names this release: an agent with an older wrapper fails the step at
-    once (exit 125) and says so."""
-    args = ["jobsmith", "run", "--job", job.full_name, "--stage", stage.name,
-            "--record", record_path(stage)]
+    `record` is the stage's `record_path`. `--requires` names this release: an agent
+    with an older wrapper fails the step at once (exit 125) and says so."""
+    parts = [f"jobsmith run --job {_quote(job.full_name)} --stage {_quote(stage.name)} "
+             f"--record {_quote(record)}"]
     timeout = stage.timeout if stage.timeout is not None else job.timeout
     if timeout is not None:
-        args += ["--timeout", format_duration(timeout)]
+        parts.append(f"--timeout {_quote(_duration(timeout))}")
     retries = stage.retries if stage.retries is not None else job.retries
     if retries.count:
-        args += ["--retries", str(retries.count), "--backoff", format_duration(retries.backoff),
-                 "--max-backoff", format_duration(retries.max_backoff)]
+        parts.append(f"--retries {retries.count} --backoff {_quote(_duration(retries.backoff))}"
+                     f" --max-backoff {_quote(_duration(retries.max_backoff))}")
         if retries.on_exit_codes:
-            args += ["--retry-on", ",".join(str(code) for code in retries.on_exit_codes)]
+            codes = ",".join(str(code) for code in retries.on_exit_codes)
+            parts.append(f"--retry-on {_quote(codes)}")
     if stage.artifact is not None:
-        args += ["--artifact", stage.artifact.url, "--sha256", stage.artifact.sha256]
-    args += ["--requires", __version__]
-    args.append("--")
+        parts.append(f"--artifact {_quote(stage.artifact.url)} "
+                     f"--sha256 {_quote(stage.artifact.sha256)}")
+    parts.append(_REQUIRES)
     if isinstance(stage.command, str):
-        args += ["sh", "-c", stage.command]
+        parts.append(f"sh -c {_quote(stage.command)}")
     elif stage.command is not None:
-        args += list(stage.command)
-    return args
+        parts.extend(_quote(arg) for arg in stage.command)
+    return " ".join(parts)
 
 
 def outer_timeout(timeout: float | None, retries: RetryPolicy) -> int | None:
@@ -214,9 +226,9 @@ def finish_command(job: JobSpec, ttl: float | None) -> str:
     The `$JOBSMITH_*` values come from the pipeline (currentBuild), expanded by `sh`."""
     args = ["jobsmith", "run", "--job", job.full_name]
     if ttl is not None:
-        args += ["--ttl", format_duration(ttl)]
+        args += ["--ttl", _duration(ttl)]
     if job.alerts.max_duration is not None:
-        args += ["--max-duration", format_duration(job.alerts.max_duration)]
+        args += ["--max-duration", _duration(job.alerts.max_duration)]
     if job.alerts.handlers:
         args += ["--alert-handlers", ",".join(job.alerts.handlers)]
     args += ["--requires", __version__]
@@ -238,6 +250,7 @@ def _stage_view(job: JobSpec, stage: Stage, unstash: tuple[str, ...],
                 counting: Stage | None, stashes: set[str]) -> StageView:
     env = environment(job, stage)
     agent = None if stage.on_each else stage.agent or job.agent
+    record = record_path(stage)
     return StageView(
         name=stage.name,
         agent=jenkins_label(agent) if agent else None,
@@ -245,12 +258,12 @@ def _stage_view(job: JobSpec, stage: Stage, unstash: tuple[str, ...],
         env=[f"{key}={value}" for key, value in sorted(env.items())],
         credentials=job.credentials,
         checkout=job.checkout,
-        script=shlex.join(wrapper_command(job, stage)),
+        script=wrapper_script(job, stage, record),
         step_timeout=stage_bound(job, stage),
         unstash=unstash,
         stash=stash_of(stage, stashes),
         count_folded=counting is not None and stage.name == counting.name,
-        record=record_path(stage),
+        record=record,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from jobsmith.generator import generate, pipeline, render_job
+from jobsmith.generator import generate, pipeline, properties, render_job, steps
 from jobsmith.generator.seed_script import job_line, seed_script
 from jobsmith.spec import load_tree
 from tests.support.groovy import compile_files
@@ -98,7 +98,7 @@ def test_hostile_values_survive_exactly(tmp_path: Path, monkeypatch: pytest.Monk
 def _executed(path: str, run: Callable[[], object]) -> set[tuple[int, int]]:
     """The (line, next line) steps `run` makes through the code of file `path`
     (0 as the next line: the function returned)."""
-    steps: set[tuple[int, int]] = set()
+    taken: set[tuple[int, int]] = set()
 
     def tracer(frame: FrameType, event: str, arg: object) -> Any:
         if frame.f_code.co_filename != path:
@@ -108,7 +108,7 @@ def _executed(path: str, run: Callable[[], object]) -> set[tuple[int, int]]:
         def local(frame: FrameType, event: str, arg: object) -> Any:
             if event in ("line", "return"):
                 line = frame.f_lineno if event == "line" else 0
-                steps.add((last[0], line))
+                taken.add((last[0], line))
                 last[0] = line
             return local
 
@@ -120,32 +120,41 @@ def _executed(path: str, run: Callable[[], object]) -> set[tuple[int, int]]:
         run()
     finally:
         sys.settrace(previous)
-    return steps
+    return taken
 
 
-def test_the_goldens_take_every_branch_of_the_pipeline_code(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The goldens are the pipeline code's test: every statement of `pipeline.py` runs
-    for one of them, and every `if` goes both ways (add a case for a new branch)."""
+# Code whose only test is the goldens (names: those functions; None: the whole module).
+GOLDEN_CODE = {"pipeline": (pipeline, None), "properties": (properties, None),
+               "wrapper_script": (steps, {"wrapper_script"})}
+
+
+@pytest.mark.parametrize("code", sorted(GOLDEN_CODE))
+def test_the_goldens_take_every_branch_of(code: str, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The goldens are this code's test: each of its statements runs for one of them,
+    and each `if` goes both ways (a new branch needs a new case)."""
+    module, names = GOLDEN_CODE[code]
     for case in CASES:
         (tmp_path / case).mkdir()
     jobs = [_load(case, tmp_path / case, monkeypatch) for case in CASES]
-    path = pipeline.__file__
-    steps = _executed(path, lambda: [render_job(job) for job in jobs])
-    ran = {line for _, line in steps}
-    tree = ast.parse(Path(path).read_text())
-    functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+    path = module.__file__
+    assert path is not None
+    taken = _executed(path, lambda: [render_job(job) for job in jobs])
+    ran = {line for _, line in taken}
+    functions = [node for node in ast.walk(ast.parse(Path(path).read_text()))
+                 if isinstance(node, ast.FunctionDef) and (names is None or node.name in names)]
+    assert functions
     statements = {node.lineno for function in functions for node in ast.walk(function)
                   if isinstance(node, ast.stmt) and node is not function
                   and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))}
     missing = sorted(statements - ran)
-    assert statements and not missing, f"pipeline.py lines no golden runs: {missing}"
+    assert not missing, f"{code}: lines no golden runs: {missing}"
     for function in functions:
         for node in ast.walk(function):
             if isinstance(node, ast.If):
                 test = range(node.lineno, (node.test.end_lineno or node.lineno) + 1)
                 body = range(node.body[0].lineno, (node.body[-1].end_lineno or 0) + 1)
-                after = {line for line_from, line in steps
+                after = {line for line_from, line in taken
                          if line_from in test and line not in test}
                 assert any(line in body for line in after), f"line {node.lineno}: never true"
                 assert any(line not in body for line in after), f"line {node.lineno}: never false"

@@ -7,7 +7,6 @@ bound: a real process, the real stage runner."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from jobsmith.generator.steps import StageView, stage_views
@@ -23,8 +22,7 @@ def test_the_pipelines_step_bound_aborts_the_stage(tmp_path: Path) -> None:
     (view,) = stage_views(job)
     assert isinstance(view, StageView) and view.step_timeout is not None
     pid_file = tmp_path / "pid"
-    bounded = dataclasses.replace(view, step_timeout=1,
-                                  script=f"echo $$ > {pid_file}; exec sleep 600")
+    bounded = view._replace(step_timeout=1, script=f"echo $$ > {pid_file}; exec sleep 600")
     lines: list[str] = []
     root = tmp_path / "root"
     root.mkdir()
