@@ -30,9 +30,13 @@ HANDLER = r"^[A-Za-z0-9_.-]+$"
 CREDENTIAL_ID = r"^[A-Za-z0-9_.@:-]+$"
 
 
+# The jobs of a tree share a few duration texts (`30m`).
+_duration_of_text = functools.lru_cache(maxsize=1024)(parse_duration)
+
+
 def _duration(value: Any) -> float:
     try:
-        return parse_duration(value)
+        return _duration_of_text(value) if type(value) is str else parse_duration(value)
     except DurationError as error:
         raise PydanticCustomError("duration", str(error)) from None
 

@@ -7,6 +7,7 @@ the frozen objects the generator reads, and the JSON Schema of `jobsmith schema`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from functools import cached_property
@@ -60,6 +61,8 @@ from jobsmith.spec.stages import (
 )
 
 ISO_INTERVAL = re.compile(r"^\s*(R\d*/|P)")
+# A Schedule is immutable, and the jobs of a tree share a few schedule texts.
+_schedule_of = functools.lru_cache(maxsize=1024)(parse_schedule)
 
 class Credential(Model):
     """A Jenkins credential bound to environment variables for the job's steps."""
@@ -286,7 +289,7 @@ class JobDocument(Model):
                 raise PydanticCustomError("cron", "{message}", {"message": error.message,
                                                                 "line": 1, "col": 1}) from None
         try:
-            return parse_schedule("\n".join(lines), timezone)
+            return _schedule_of("\n".join(lines), timezone)
         except CronError as error:
             raise PydanticCustomError(
                 "cron",
@@ -323,11 +326,15 @@ class JobDocument(Model):
                 )
             _unique(names, "stage name")
             _not_generated(names)
-        _unique([(("parameters", i, "name"), p.name) for i, p in enumerate(self.parameters)],
-                "parameter name")
-        _unique([(("credentials", i), v) for i, c in enumerate(self.credentials)
-                 for v in c.variables], "credential variable")
-        _unique([(("after", i), name) for i, name in enumerate(self.after)], "job in `after`")
+        if len(self.parameters) > 1:
+            _unique([(("parameters", i, "name"), p.name)
+                     for i, p in enumerate(self.parameters)], "parameter name")
+        if self.credentials:  # one credential binds two variables
+            _unique([(("credentials", i), v) for i, c in enumerate(self.credentials)
+                     for v in c.variables], "credential variable")
+        if len(self.after) > 1:
+            _unique([(("after", i), name) for i, name in enumerate(self.after)],
+                    "job in `after`")
         return self
 
 

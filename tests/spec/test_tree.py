@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,3 +149,35 @@ def test_job_level_artifact_is_one_step_with_arguments(tmp_path: Path) -> None:
     [step] = job.steps
     assert isinstance(step, Stage)
     assert step.command == ("--fast",) and step.artifact is not None
+
+
+def test_job_spec_is_what_model_construct_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tree.job_spec` builds a JobSpec without pydantic's per-field loop: for every
+    example job, the same fields (in order), fields set, extras and private state as
+    `model_construct` gives, frozen, and the same dump."""
+    from jobsmith.spec import tree
+    from jobsmith.spec.model import JobDocument, JobSpec
+
+    made_for: dict[str, Any] = {}
+    job_spec = tree.job_spec
+
+    def compared(document: JobDocument, **where: Any) -> JobSpec:
+        made = job_spec(document, **where)
+        fields = {field: getattr(document, field) for field in JobDocument.model_fields}
+        expected = JobSpec.model_construct(**fields, **where)
+        assert type(made) is JobSpec
+        assert list(made.__dict__.items()) == list(expected.__dict__.items())
+        assert made.model_fields_set == expected.model_fields_set
+        assert made.__pydantic_extra__ == expected.__pydantic_extra__
+        assert made.__pydantic_private__ == expected.__pydantic_private__
+        assert made == expected
+        assert made.model_dump() == expected.model_dump()
+        assert made.steps == expected.steps
+        with pytest.raises(Exception, match="frozen"):
+            made.timeout = 5
+        made_for[where["full_name"]] = made
+        return made
+
+    monkeypatch.setattr(tree, "job_spec", compared)
+    jobs = load_tree(EXAMPLES).jobs
+    assert made_for == jobs and len(jobs) >= 8
