@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,18 +77,30 @@ def plan_schedule(
     end: datetime,
     controller_zone: str = "UTC",
     herd_threshold: int = HERD_THRESHOLD,
+    resolved: Mapping[str, ResolvedSchedule] | None = None,
 ) -> SchedulePlan:
-    """Every job's runs in `[start, end)` and the herd warnings, jobs sorted by name."""
+    """Every job's runs in `[start, end)` and the herd warnings, jobs sorted by name.
+    `resolved`: schedules already resolved for their jobs (`Schedule.resolve(full_name)`),
+    by full name."""
     get_zone(controller_zone)
     first, last = math.ceil(to_minute(start)), math.ceil(to_minute(end))
     plans = []
     fixed: Counter[int] = Counter()
     fixed_jobs: dict[int, list[str]] = {}
+    # per resolved schedule, its runs and fixed-minute runs: jobs whose H draw the same
+    # values share them (a quarter of the jobs or fewer are distinct in a large tree)
+    known: dict[ResolvedSchedule, tuple[tuple[int, ...], set[int]]] = {}
     for full_name, schedule in sorted(jobs, key=lambda item: item[0]):
-        resolved = schedule.resolve(full_name)
-        runs = tuple(fire_list(resolved, first, last, controller_zone))
-        plans.append(JobPlan(full_name, schedule.jenkins_text(), resolved.format(), runs))
-        for minute in _fixed_minute_runs(resolved, first, last, controller_zone):
+        drawn = resolved.get(full_name) if resolved is not None else None
+        if drawn is None:
+            drawn = schedule.resolve(full_name)
+        found = known.get(drawn)
+        if found is None:
+            found = known[drawn] = (tuple(fire_list(drawn, first, last, controller_zone)),
+                                    _fixed_minute_runs(drawn, first, last, controller_zone))
+        runs, fixed_runs = found
+        plans.append(JobPlan(full_name, schedule.jenkins_text(), drawn.format(), runs))
+        for minute in fixed_runs:
             fixed[minute] += 1
             fixed_jobs.setdefault(minute, []).append(full_name)
     warnings = _herds(fixed, fixed_jobs, herd_threshold)

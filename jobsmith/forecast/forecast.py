@@ -57,10 +57,13 @@ def _forecast(jobs: dict[str, JobSpec], start: datetime, hours: float,
               agents: list[AgentKind] | None, durations: Durations, controller_zone: str,
               max_wait: float, advice: bool) -> Forecast:
     end = start + timedelta(hours=hours)
-    plan = plan_schedule(
-        [(name, job.schedule) for name, job in jobs.items()
-         if job.schedule is not None and not job.disabled],
+    scheduled = [(name, job) for name, job in jobs.items()
+                 if job.schedule is not None and not job.disabled]
+    plan = plan_schedule(  # (each spec resolved its schedule when it was validated)
+        [(name, job.schedule) for name, job in scheduled if job.schedule is not None],
         start, end, controller_zone,
+        resolved={name: drawn for name, job in scheduled if job.full_name == name
+                  and (drawn := job.resolved_schedule) is not None},
     )
     planned = {job.full_name: job.runs for job in plan.jobs}
     models = build_models(jobs, start, end, durations, controller_zone, planned)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from jobsmith.spec.model import JobSpec
 from jobsmith.spec.stages import ParallelGroup, Stage
 
 DEFAULT_PRIORITY = 3  # PrioritySorter's default of five levels, as the spec documents
+_IN_SECONDS = (60).__mul__  # epoch minutes to seconds
 
 
 class AgentsError(JobsmithError):
@@ -86,8 +88,8 @@ class JobModel:
     @property
     def period(self) -> float | None:
         """The shortest gap between two fire times in the window."""
-        gaps = [b - a for a, b in zip(self.fires, self.fires[1:], strict=False)]
-        return float(min(gaps)) if gaps else None
+        fires = self.fires
+        return float(min(map(operator.sub, fires[1:], fires))) if len(fires) > 1 else None
 
 
 def estimate(stage: Stage, job: JobSpec) -> float:
@@ -96,7 +98,12 @@ def estimate(stage: Stage, job: JobSpec) -> float:
     return bound / 2 if bound else DEFAULT_STAGE_SECONDS
 
 
-def _steps(job: JobSpec, durations: Durations) -> tuple[tuple[Branch, ...], ...]:
+BranchKey = tuple[str, str | None, str | None, float]
+
+
+def _steps(job: JobSpec, durations: Durations, made: dict[BranchKey, Branch]
+           ) -> tuple[tuple[Branch, ...], ...]:
+    """`made`: the branches made so far, to share (a large tree has few distinct ones)."""
     items = [item.parallel if isinstance(item, ParallelGroup) else (item,) for item in job.steps]
     guesses = [[estimate(stage, job) for stage in item] for item in items]
     whole = durations.builds.get(job.full_name)
@@ -112,8 +119,11 @@ def _steps(job: JobSpec, durations: Durations) -> tuple[tuple[Branch, ...], ...]
             value = known if known is not None else seconds * scale
             # whole seconds, at least one: instants stay exact and print as `cron next` does
             agent = None if stage.on_each else stage.agent or job.agent  # as steps.py
-            branches.append(Branch(stage.name, agent, stage.on_each,
-                                   float(max(round(value), 1))))
+            key: BranchKey = (stage.name, agent, stage.on_each, float(max(round(value), 1)))
+            branch = made.get(key)
+            if branch is None:
+                branch = made[key] = Branch(*key)
+            branches.append(branch)
         steps.append(tuple(branches))
     return tuple(steps)
 
@@ -152,16 +162,17 @@ def build_models(
             totals.setdefault(job.throttle.category, job.throttle.max_total)
     first, last = math.ceil(to_minute(start)), math.ceil(to_minute(end))
     models = []
+    branches: dict[BranchKey, Branch] = {}
     for name in sorted(reached):
         job = live[name]
         fires: tuple[int, ...] = ()
         if planned is not None and name in planned:
-            fires = tuple(m * 60 for m in planned[name])
+            fires = tuple(map(_IN_SECONDS, planned[name]))
         elif job.schedule is not None:
             resolved = job.schedule.resolve(name)
-            fires = tuple(m * 60 for m in fire_list(resolved, first, last, controller_zone))
+            fires = tuple(map(_IN_SECONDS, fire_list(resolved, first, last, controller_zone)))
         models.append(JobModel(
-            name, fires, _steps(job, durations), job.concurrency, job.lock,
+            name, fires, _steps(job, durations, branches), job.concurrency, job.lock,
             _throttle(job, totals), job.priority or DEFAULT_PRIORITY,
             tuple(downstream.get(name, ())), job.alerts.max_duration,
         ))

@@ -86,3 +86,27 @@ def test_svg_buckets_long_windows():
     svg = render_svg(result)
     assert "Runs per 7 minutes" in svg
     assert svg.count("M") <= 1440 + 2
+
+
+def test_jobs_whose_draws_agree_share_their_runs_and_schedules_resolved_before_are_used():
+    # Many jobs draw the same H values (`H/15` has 15 forms): each job still gets its own
+    # runs and herd count. A schedule resolved before (the spec's, when it was validated)
+    # is used as given, and only for its job.
+    jobs = {f"team/job{i}": ("H/15 * * * *", None) for i in range(40)}
+    jobs.update({f"team/fixed{i}": ("0 3 * * *", None) for i in range(5)})
+    result = plan(jobs)
+    for job in result.jobs:
+        drawn = parse_schedule(jobs[job.full_name][0]).resolve(job.full_name)
+        expected = [m for m in range(int(START.timestamp()) // 60, int(END.timestamp()) // 60)
+                    if m % 60 in drawn.lines[0].minutes and (m // 60) % 24 in drawn.lines[0].hours]
+        assert list(job.runs) == expected and job.resolved == drawn.format()
+    assert len({job.runs for job in result.jobs}) < len(result.jobs)  # shared draws exist
+    (warning,) = result.warnings
+    assert warning.peak == 5 and warning.jobs == tuple(f"team/fixed{i}" for i in range(5))
+    other = parse_schedule("7 * * * *").resolve("team/job0")
+    given = plan(jobs, resolved={"team/job0": other})
+    assert [job.runs for job in given.jobs] == [
+        tuple(m for m in range(int(START.timestamp()) // 60, int(END.timestamp()) // 60)
+              if m % 60 == 7) if job.full_name == "team/job0" else job.runs
+        for job in result.jobs]
+    assert given.jobs[[j.full_name for j in given.jobs].index("team/job0")].resolved == "7 * * * *"
