@@ -75,11 +75,13 @@ def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
         if start is None and resume and can_resume(jobs):
             until = first_crowded(replays, kinds, counts)
             if until is not None:
-                start = prefix(jobs, trial, window_end, origin, until, found.busy_since(until))
+                start = prefix(jobs, trial, window_end, origin, until, found.busy_since(until),
+                               given.tables)
         if start is not None:
             check = fork(start, trial, ANY_KIND, max_wait)
         else:
-            check = Simulation(jobs, trial, window_end, origin, False, ANY_KIND, max_wait)
+            check = Simulation(jobs, trial, window_end, origin, False, ANY_KIND, max_wait,
+                               tables=given.tables)
         try:
             check.run()
         except WaitedTooLong as short:

@@ -100,9 +100,7 @@ def warnings_for(jobs: list[JobModel], outcome: Outcome, plan: SchedulePlan,
                 f"{peak} runs want a {kind.label!r} agent in the minute from {_utc(at)} and "
                 f"some wait ({len(crowded)} such minutes); spread their schedules with H",
                 label=kind.label, at=at))
-    by_job: dict[str, list[Run]] = {}
-    for run in outcome.runs:
-        by_job.setdefault(run.job, []).append(run)
+    by_job = outcome.by_job
     for job in jobs:
         runs = by_job.get(job.name, [])
         period = job.period
@@ -115,7 +113,9 @@ def warnings_for(jobs: list[JobModel], outcome: Outcome, plan: SchedulePlan,
                 f"{format_duration(period)}: Jenkins folds, skips or replaces runs "
                 f"({lost} ticks lost in the window; concurrency: {job.concurrency})",
                 job=job.name))
-        late = [run for run in runs if run.late]
+        limit = job.max_duration  # (Run.late, inline: there may be millions of runs)
+        late = [] if limit is None else [run for run in runs
+                                         if run.end is not None and run.end > run.due + limit]
         if late:
             found.append(Warning_(
                 "late", f"{job.name}: {len(late)} runs end after their max_duration "

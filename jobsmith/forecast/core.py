@@ -8,18 +8,8 @@ from typing import Any
 
 from jobsmith.forecast.records import Piece, Run
 from jobsmith.forecast.serving import Serving
-from jobsmith.forecast.state import (
-    ANY_KIND,
-    FRESH,
-    PRIORITY_AT,
-    QUEUE,
-    QUIET,
-    REPLACE,
-    RUN_AT,
-    SKIP,
-    TIME_AT,
-    WaitedTooLong,
-)
+from jobsmith.forecast.state import ANY_KIND, FRESH, QUIET, WaitedTooLong
+from jobsmith.forecast.tables import PRIORITY_AT, QUEUE, REPLACE, RUN_AT, SKIP, TIME_AT
 
 __all__ = ["ANY_KIND", "PRIORITY_AT", "RUN_AT", "TIME_AT", "Simulation", "WaitedTooLong"]
 

@@ -21,6 +21,7 @@ from jobsmith.forecast.core import Simulation
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.records import Piece, Run
 from jobsmith.forecast.replay import Replay
+from jobsmith.forecast.tables import Tables
 
 
 def first_crowded(replays: list[Replay], kinds: list[AgentKind],
@@ -37,7 +38,8 @@ def can_resume(jobs: list[JobModel]) -> bool:
 
 
 def prefix(jobs: list[JobModel], kinds: list[AgentKind], window_end: float, origin: int,
-           until: int, since: Mapping[str, int] | None = None) -> Simulation:
+           until: int, since: Mapping[str, int] | None = None,
+           tables: Tables | None = None) -> Simulation:
     """The simulation with `kinds` run up to (not including) the instant `until`.
 
     `since`: for jobs that share nothing with others (demand.py works them out
@@ -46,8 +48,9 @@ def prefix(jobs: list[JobModel], kinds: list[AgentKind], window_end: float, orig
     before it, and until `until` nothing depends on whom an executor serves (every
     request finds one of its first kind free), so they change nothing that comes
     after. The checks then lack those builds' records, and number their runs
-    differently (in the same order)."""
-    simulation = Simulation(jobs, kinds, window_end, origin, trace=False)
+    differently (in the same order). `tables`: those of a simulation of the same jobs
+    and kinds (state.py)."""
+    simulation = Simulation(jobs, kinds, window_end, origin, trace=False, tables=tables)
     if since:
         cut = [since.get(job.name, origin) for job in simulation.models]
         ticks = simulation.ticks

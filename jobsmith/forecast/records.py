@@ -6,10 +6,12 @@ thousands of them, and what it sets is all it pays for.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jobsmith.forecast.model import AgentKind, JobModel
+from jobsmith.forecast.tables import Tables
 
 
 class Run:
@@ -121,3 +123,17 @@ class Outcome:
     stuck: dict[str, str]  # job -> label that no agent carries
     demand: list[dict[int, int]]  # per kind: minute -> requests that entered then
     delayed: list[dict[int, int]]  # per kind: minute -> those of them that waited
+    # the simulation's tables, for the advice's simulations of the same jobs and kinds
+    tables: Tables | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def by_job(self) -> dict[str, list[Run]]:
+        """Each job's runs, in the order of `runs` (the table and the warnings use it)."""
+        found: dict[str, list[Run]] = {}
+        for run in self.runs:
+            runs = found.get(run.job)
+            if runs is None:
+                found[run.job] = [run]
+            else:
+                runs.append(run)
+        return found

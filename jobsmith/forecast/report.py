@@ -101,18 +101,19 @@ def render_table(forecast: Forecast) -> str:
     """Per job: runs, folded ticks, dropped ones (skipped or replaced), the longest
     wait, late runs and the first starts; then per kind of agent: the load, the 95th
     percentile wait and the advice. Narrow enough for a terminal."""
-    by_job: dict[str, list[Run]] = {}
-    for run in forecast.runs:
-        by_job.setdefault(run.job, []).append(run)
+    by_job = forecast.outcome.by_job
     rows = [("JOB", "RUNS", "FOLDED", "DROPPED", "MAX WAIT", "LATE", "STARTS (UTC)")]
     ran_total = 0
     for job in forecast.jobs:  # one pass over each job's runs (there may be millions)
         ran = folded = dropped = late = 0
         worst: float | None = 0.0
         starts = []
+        limit = job.max_duration
         for run in by_job.get(job.name, ()):
             folded += run.folded
-            late += run.late
+            end = run.end
+            if limit is not None and end is not None and end > run.due + limit:
+                late += 1  # (Run.late, inline: there may be millions)
             outcome = run.outcome
             if outcome in ("skipped", "replaced"):
                 dropped += 1

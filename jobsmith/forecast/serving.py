@@ -7,7 +7,8 @@ import heapq
 
 from jobsmith.forecast.agents import UNLIMITED
 from jobsmith.forecast.records import Piece, Run
-from jobsmith.forecast.state import ANY_KIND, REPLACE, RUN_AT, TIME_AT, State, WaitedTooLong
+from jobsmith.forecast.state import ANY_KIND, State, WaitedTooLong
+from jobsmith.forecast.tables import REPLACE, RUN_AT, TIME_AT
 
 
 class Serving(State):
@@ -123,6 +124,9 @@ class Serving(State):
         find it free (so the order cannot matter). The others queue."""
         fresh, free, first = self.fresh, self.free, self.first
         self.fresh = []
+        if not self.active and len(fresh) <= min(free, default=0) and not self.pinning:
+            self.serve_at_once(fresh, now)  # (nothing queued, and room for all anywhere)
+            return
         if not self.pinning:
             wanted: dict[int, int] = {}
             for run in fresh:

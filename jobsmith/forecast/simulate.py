@@ -89,4 +89,4 @@ def simulate(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
     demand = [{m: c for m, c in enumerate(row) if c} for row in simulation.demand]
     delayed = [{m: c for m, c in enumerate(row) if c} for row in simulation.delayed]
     return Outcome(runs, kinds, busy, waiting, simulation.peak, origin,
-                   simulation.stuck, demand, delayed)
+                   simulation.stuck, demand, delayed, simulation.tables)
