@@ -12,7 +12,6 @@ processes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -24,10 +23,11 @@ from typing import Any, NamedTuple
 
 from jobsmith import __version__
 from jobsmith.errors import Problem, SpecError
+from jobsmith.generator.entry import entry_text
 from jobsmith.generator.naming import pipeline_path
 from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
 from jobsmith.generator.plugins import BASE_PLUGINS, job_plugins
-from jobsmith.generator.render import RenderedJob, render_job, spec_path
+from jobsmith.generator.render import render_job
 from jobsmith.generator.seed_script import (
     DATA,
     SCRIPT,
@@ -39,7 +39,6 @@ from jobsmith.generator.seed_script import (
 )
 from jobsmith.generator.team import MAX_TASKS, share
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
-from jobsmith.spec.model import JobSpec
 from jobsmith.spec.tree import SpecFile, SpecLoader, discover, folders_of, tree_links
 
 MANIFEST = "manifest.json"
@@ -56,7 +55,7 @@ class GenerateResult:
 
 
 class _JobOutcome(NamedTuple):
-    entry: str  # its entry's text in the manifest (`_entry_text`)
+    entry: str  # its entry's text in the manifest (`entry_text`)
     after: tuple[str, ...]
     plugins: tuple[str, ...]
     written: bool  # its pipeline file (not linked unchanged)?
@@ -101,7 +100,7 @@ class _Batch:
             plugins = tuple(sorted(job_plugins(job)))
             lines.append(line)
             outcomes.append(_JobOutcome(
-                _entry_text(_entry(job, rendered, pipeline, line, plugins)), tuple(job.after),
+                entry_text(job, rendered, pipeline, line, plugins), tuple(job.after),
                 plugins, written,
                 links if links.after or links.category else None,
                 (member, spool.reserve(len(line)), len(line))))
@@ -109,45 +108,15 @@ class _Batch:
         return outcomes
 
 
-def _entry(job: JobSpec, rendered: RenderedJob, pipeline: str, line: bytes,
-           plugins: tuple[str, ...]) -> dict[str, Any]:
-    """The job's entry in the manifest."""
-    expected = rendered.expected
-    entry: dict[str, Any] = {
-        "source": spec_path(job),
-        "pipeline": pipeline,
-        "schedule": job.schedule.jenkins_text() if job.schedule else None,
-        "ttl": rendered.ttl,
-        # Longest from a fire time to that build's result (the seed's expectation
-        # of a job that has not run yet: jobsmith/seed/expect.py).
-        "run_bound": expected.run_bound if expected is not None else None,
-        # What the seed's restated results carry, as the finish step does.
-        "handlers": list(job.alerts.handlers),
-        "max_duration": job.alerts.max_duration,
-        "disabled": job.disabled,
-        "sha256": hashlib.sha256(line).hexdigest(),  # of the job's line in the data
-    }
-    if job.after:
-        entry["after"] = list(job.after)
-    if plugins:
-        entry["plugins"] = list(plugins)
-    return entry
-
-
 # The manifest is written indented (for review), which `json` does in pure Python: each
-# worker encodes its jobs' entries, and the collecting process only puts them together.
+# worker encodes its jobs' entries (`entry.entry_text`), and the collecting process only
+# puts them together.
 _INDENT = 2
-
-
-def _entry_text(entry: dict[str, Any]) -> str:
-    """A job's entry as it stands in the manifest, two levels deep (`manifest_text`)."""
-    text = json.dumps(entry, indent=_INDENT, sort_keys=True, ensure_ascii=False)
-    return text.replace("\n", "\n" + " " * (2 * _INDENT))  # JSON text has no raw line break
 
 
 def manifest_text(manifest: dict[str, Any], entries: dict[str, str]) -> str:
     """`json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)` with
-    `manifest["jobs"]` made of `entries` (job name -> `_entry_text` of its entry)."""
+    `manifest["jobs"]` made of `entries` (job name -> `entry_text` of its entry)."""
     head = json.dumps({**manifest, "jobs": {}}, indent=_INDENT, sort_keys=True,
                       ensure_ascii=False)
     inner = " " * (2 * _INDENT)

@@ -26,7 +26,6 @@ from jobsmith.generator.groovy import groovy_string as _q
 from jobsmith.generator.steps import (
     GroupView,
     StageView,
-    counting_stage,
     finish_command,
     finish_label,
     generated_names,
@@ -190,9 +189,10 @@ def pipeline_text(job: JobSpec, ttl: float | None) -> str:
     out.append(f"                sh(script: {_q(finish_command(job, ttl))}, "
                "label: 'jobsmith: report the build')")
     out.append(_FINISH_END)
-    if any(s.on_each for s in job.all_stages):
+    stages = job.all_stages
+    if any(s.on_each for s in stages):
         out.append(_ON_EACH)
-    if counting_stage(job) is not None:
+    if any(s.on_each is None for s in stages):  # it has a `counting_stage`
         out.append(_FOLDED)
     out.append("")
     return "\n".join(out)

@@ -66,9 +66,14 @@ def seed_approval_hash(out: str | os.PathLike[str] = DEFAULT_OUT,
     return approval_hash(seed_script(out, workspace))
 
 
+# `json.dumps(entry, ensure_ascii=True, separators=(",", ":"))`, with one encoder for
+# every line (`dumps` makes one per call) and no check for cycles (the data has none).
+_LINE = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False)
+
+
 def job_line(entry: Mapping[str, Any]) -> bytes:
     """One job's (or folder's) line in the data file."""
-    return json.dumps(entry, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return _LINE.encode(entry).encode("ascii")
 
 
 def upstream_first(after: Mapping[str, Sequence[str]]) -> list[str]:

@@ -31,6 +31,9 @@ OUTER_MARGIN = 60.0
 
 _quote = shlex.quote
 _REQUIRES = f"--requires {_quote(__version__)} --"
+_FINISH_END = (f"--requires {_quote(__version__)} --finish \"$JOBSMITH_BUILD_RESULT\" "
+               '--build-started "$JOBSMITH_BUILD_STARTED" --build-number "$BUILD_NUMBER" '
+               '--previous-result "$JOBSMITH_PREVIOUS_RESULT"')
 # A tree's steps share a handful of durations: each is formatted once.
 _duration = lru_cache(maxsize=1024)(format_duration)
 
@@ -223,18 +226,17 @@ def group_title(group: ParallelGroup) -> str:
 
 def finish_command(job: JobSpec, ttl: float | None) -> str:
     """The build's finish step (`post { always }`): the one Sensu result of the build.
-    The `$JOBSMITH_*` values come from the pipeline (currentBuild), expanded by `sh`."""
-    args = ["jobsmith", "run", "--job", job.full_name]
+    The `$JOBSMITH_*` values come from the pipeline (currentBuild), expanded by `sh`.
+    Each argument is `shlex.quote`d, as in `wrapper_script`."""
+    parts = [f"jobsmith run --job {_quote(job.full_name)}"]
     if ttl is not None:
-        args += ["--ttl", _duration(ttl)]
+        parts.append(f"--ttl {_quote(_duration(ttl))}")
     if job.alerts.max_duration is not None:
-        args += ["--max-duration", _duration(job.alerts.max_duration)]
+        parts.append(f"--max-duration {_quote(_duration(job.alerts.max_duration))}")
     if job.alerts.handlers:
-        args += ["--alert-handlers", ",".join(job.alerts.handlers)]
-    args += ["--requires", __version__]
-    dynamic = ('--finish "$JOBSMITH_BUILD_RESULT" --build-started "$JOBSMITH_BUILD_STARTED"'
-               ' --build-number "$BUILD_NUMBER" --previous-result "$JOBSMITH_PREVIOUS_RESULT"')
-    return f"{shlex.join(args)} {dynamic}"
+        parts.append(f"--alert-handlers {_quote(','.join(job.alerts.handlers))}")
+    parts.append(_FINISH_END)
+    return " ".join(parts)
 
 
 def finish_label(job: JobSpec) -> str | None:

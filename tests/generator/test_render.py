@@ -125,7 +125,7 @@ def _executed(path: str, run: Callable[[], object]) -> set[tuple[int, int]]:
 
 # Code whose only test is the goldens (names: those functions; None: the whole module).
 GOLDEN_CODE = {"pipeline": (pipeline, None), "properties": (properties, None),
-               "wrapper_script": (steps, {"wrapper_script"})}
+               "steps": (steps, {"wrapper_script", "finish_command"})}
 
 
 @pytest.mark.parametrize("code", sorted(GOLDEN_CODE))
