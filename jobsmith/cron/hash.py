@@ -48,10 +48,9 @@ class JenkinsHash:
     @classmethod
     def for_job(cls, full_name: str) -> JenkinsHash:
         """`Hash.from(fullName)`: MD5, fold bytes 8..15 onto 0..7, a big-endian long."""
-        digest = bytearray(hashlib.md5(full_name.encode("utf-8")).digest())
-        for i in range(8, 16):
-            digest[i - 8] ^= digest[i]
-        seed = int.from_bytes(digest[:8], "big", signed=True)
+        digest = hashlib.md5(full_name.encode("utf-8")).digest()
+        folded = int.from_bytes(digest[:8], "big") ^ int.from_bytes(digest[8:], "big")
+        seed = folded - (1 << 64) if folded >> 63 else folded  # the signed long
         return cls(JavaRandom(seed))
 
     @classmethod

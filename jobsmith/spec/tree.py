@@ -107,17 +107,20 @@ class SpecLoader:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._defaults: dict[Path, Located | None] = {}
+        # The `_defaults` layers that apply in each folder (by its full name), in order.
+        self._layers: dict[str, list[Located]] = {}
         # `after` entries of jobs whose files have problems, checked across the tree
         # in the same round as everything else.
         self.invalid_links: list[TreeLinks] = []
 
     def load(self, spec: SpecFile) -> JobSpec | list[Problem]:
         problems: list[Problem] = []
-        layers: list[Located] = []
-        for directory in _ancestors(self.root, spec.path.parent):
-            layer = _defaults(directory, self.root, self._defaults, problems)
-            if layer is not None:
-                layers.append(layer)
+        folder = spec.full_name.rpartition("/")[0]
+        if folder not in self._layers:  # a defaults file's problems come with its first job
+            found = [_defaults(directory, self.root, self._defaults, problems)
+                     for directory in _ancestors(self.root, spec.path.parent)]
+            self._layers[folder] = [layer for layer in found if layer is not None]
+        layers = list(self._layers[folder])
         try:
             layers.append(read_spec_file(spec.path, spec.display))
         except SourceError as error:
