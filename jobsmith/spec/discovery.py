@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 from jobsmith.errors import Location, Problem
@@ -25,15 +24,25 @@ from jobsmith.errors import Location, Problem
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-def spec_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
-    """Every spec-named regular file below `root` (defaults files too), in path order."""
+def spec_files(root: Path, problems: list[Problem]) -> list[str]:
+    """Every spec-named regular file below `root` (defaults files too), in path order, as
+    paths relative to `root` (`team/job.yaml`)."""
     walk = _Walk(Path(root), problems)
-    walk.directory(Path(root), (), frozenset())
-    for _, path in sorted(walk.found):
-        yield path
+    walk.directory("", (), frozenset())
+    return [relative for _, relative in sorted(walk.found)]
 
 
-def inside(root: Path, path: Path) -> bool:
+def joined(root: str, relative: str) -> str:
+    """`str(Path(root) / relative)` for `root` as `str(Path)` gives it and a `relative`
+    made of plain names (no `.`, `..` or empty parts), without making Path objects."""
+    if not relative:
+        return root
+    if root == ".":
+        return relative
+    return root + relative if root.endswith("/") else f"{root}/{relative}"
+
+
+def inside(root: Path | str, path: Path | str) -> bool:
     """Whether `path`, its links resolved, lies inside `root`."""
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
@@ -41,89 +50,97 @@ def inside(root: Path, path: Path) -> bool:
 
 
 class _Walk:
+    """The walk below one root, on plain strings: every path is `joined(root, relative)`,
+    the same text as the Path `root / relative` (for the system calls and for display)."""
+
     def __init__(self, root: Path, problems: list[Problem]) -> None:
-        self.root = root
+        self.root = str(root)
         self.problems = problems
-        self.found: list[tuple[tuple[str, ...], Path]] = []
+        self.found: list[tuple[tuple[str, ...], str]] = []  # (parts, relative)
 
-    def problem(self, path: Path, message: str, *, quote: bool = True) -> None:
-        display = str(self.root / path.relative_to(self.root))
-        self.problems.append(Problem(Location(display), message, quote=quote))
+    def problem(self, relative: str, message: str, *, quote: bool = True) -> None:
+        self.problems.append(Problem(Location(joined(self.root, relative)), message,
+                                     quote=quote))
 
-    def directory(self, path: Path, parts: tuple[str, ...],
+    def directory(self, relative: str, parts: tuple[str, ...],
                   ancestors: frozenset[tuple[int, int]]) -> None:
+        path = joined(self.root, relative)
         try:
             info = os.stat(path)
             with os.scandir(path) as entries:
                 names = sorted(entry.name for entry in entries)
         except OSError as error:
-            self.problem(path, f"cannot read this directory: {_reason(error)}; "
-                               "the specs in it would be missed")
+            self.problem(relative, f"cannot read this directory: {_reason(error)}; "
+                                   "the specs in it would be missed")
             return
         ancestors = ancestors | {(info.st_dev, info.st_ino)}
+        prefix = f"{relative}/" if relative else ""
         for name in names:
             if not name.startswith("."):
-                self.entry(path / name, (*parts, name), ancestors)
+                self.entry(prefix + name, name, (*parts, name), ancestors)
 
-    def entry(self, path: Path, parts: tuple[str, ...],
+    def entry(self, relative: str, name: str, parts: tuple[str, ...],
               ancestors: frozenset[tuple[int, int]]) -> None:
-        spec_named = path.suffix in SPEC_SUFFIXES
+        # `Path.suffix in SPEC_SUFFIXES`: the same for a name that does not start with "."
+        spec_named = name.endswith(SPEC_SUFFIXES)
+        path = joined(self.root, relative)
         try:
             link = os.lstat(path)
         except OSError as error:
             if error.errno == errno.ENAMETOOLONG:
-                self.problem(path, f"cannot read: {_reason(error)}; any specs below "
-                                   "it would be missed")
+                self.problem(relative, f"cannot read: {_reason(error)}; any specs below "
+                                       "it would be missed")
             elif spec_named:
-                self.problem(path, f"cannot read this file: {_reason(error)}")
+                self.problem(relative, f"cannot read this file: {_reason(error)}")
             return
         if stat.S_ISLNK(link.st_mode):
-            info = self.link_target(path, spec_named, ancestors)
+            info = self.link_target(relative, spec_named, ancestors)
             if info is None:
                 return
         else:
             info = link
         if stat.S_ISDIR(info.st_mode):
             if spec_named:
-                self.problem(path, "a directory, not a spec file; a job spec is a file "
-                                   "(its specs are read as those of a folder)")
-            self.directory(path, parts, ancestors)
+                self.problem(relative, "a directory, not a spec file; a job spec is a file "
+                                       "(its specs are read as those of a folder)")
+            self.directory(relative, parts, ancestors)
         elif spec_named:
             if stat.S_ISREG(info.st_mode):
-                self.found.append((parts, path))
+                self.found.append((parts, relative))
             else:
-                self.problem(path, f"not a regular file ({_kind(info.st_mode)}); "
-                                   "a job spec is a file")
+                self.problem(relative, f"not a regular file ({_kind(info.st_mode)}); "
+                                       "a job spec is a file")
 
-    def link_target(self, path: Path, spec_named: bool,
+    def link_target(self, relative: str, spec_named: bool,
                     ancestors: frozenset[tuple[int, int]]) -> os.stat_result | None:
         """The stat of a link's target when it is to be followed; else None (and a
         problem where something that may hold specs is left out)."""
+        path = joined(self.root, relative)
         try:
             info = os.stat(path)
         except OSError as error:
             if spec_named:
                 broken = "a symbolic link loop" if error.errno == errno.ELOOP else \
                     f"a broken symbolic link ({_reason(error)})"
-                self.problem(path, f"{broken}; a job spec is a file")
+                self.problem(relative, f"{broken}; a job spec is a file")
             return None
         within = inside(self.root, path)
         if stat.S_ISDIR(info.st_mode):
             if not within:
-                self.problem(path, "a symbolic link to a directory outside the spec root; "
-                                   "not followed (links are followed only inside it)",
-                             quote=False)
+                self.problem(relative, "a symbolic link to a directory outside the spec "
+                                       "root; not followed (links are followed only inside "
+                                       "it)", quote=False)
                 return None
             if (info.st_dev, info.st_ino) in ancestors:
-                self.problem(path, "a symbolic link loop (to a directory that holds it); "
-                                   "not followed")
+                self.problem(relative, "a symbolic link loop (to a directory that holds "
+                                       "it); not followed")
                 return None
             return info
         if not spec_named:
             return None
         if not within:
-            self.problem(path, "a symbolic link to a file outside the spec root; not read "
-                               "(links are followed only inside it)", quote=False)
+            self.problem(relative, "a symbolic link to a file outside the spec root; not "
+                                   "read (links are followed only inside it)", quote=False)
             return None
         return info
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from jobsmith.errors import Location, Problem, SpecError
 from jobsmith.spec.dependencies import TreeLinks, check_links
-from jobsmith.spec.discovery import SPEC_SUFFIXES, inside, spec_files
+from jobsmith.spec.discovery import SPEC_SUFFIXES, inside, joined, spec_files
 from jobsmith.spec.messages import pydantic_problem
 from jobsmith.spec.model import JobDocument, JobSpec
 from jobsmith.spec.names import full_name_problem, metric_collisions
@@ -46,9 +47,14 @@ def folders_of(full_names: Iterable[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class SpecFile:
-    path: Path
+    display: str  # the path as errors show it: SPEC_ROOT/relative (str(SPEC_ROOT / relative))
     full_name: str
-    display: str  # the path as errors show it: SPEC_ROOT/relative
+
+    @cached_property
+    def path(self) -> Path:
+        # Made where the file is read (in a worker of `generate`), not for every file
+        # while the tree is walked.
+        return Path(self.display)
 
 
 @dataclass
@@ -72,10 +78,10 @@ def discover(root: Path) -> Discovery:
     problems: list[Problem] = []
     files: list[SpecFile] = []
     seen: set[str] = set()
-    for path in _spec_files(root, problems):
-        relative = path.relative_to(root)
-        display = str(root / relative)
-        full_name = relative.with_suffix("").as_posix()
+    shown = str(root)
+    for relative in _spec_files(root, problems):
+        display = joined(shown, relative)
+        full_name = relative[:relative.rindex(".")]  # without its suffix (.yaml, .yml)
         bad_name = full_name_problem(full_name)
         if bad_name is not None:
             problems.append(Problem(Location(display), f"not a Jenkins job or folder name: "
@@ -86,7 +92,7 @@ def discover(root: Path) -> Discovery:
                                     f"job {full_name!r} is defined twice (.yaml and .yml?)"))
             continue
         seen.add(full_name.lower())
-        files.append(SpecFile(path, full_name, display))
+        files.append(SpecFile(display, full_name))
     folders = set(folders_of(spec.full_name for spec in files))  # at every depth
     for spec in files:
         name = spec.full_name
@@ -213,17 +219,19 @@ def _display(root: Path, path: Path) -> str:
     return str(root / path.relative_to(root))
 
 
-def _spec_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
-    """Job spec files below `root` in path order (`discovery.py`: what is left out, why)."""
-    for path in spec_files(root, problems):
-        if path.name in DEFAULTS_NAMES:
+def _spec_files(root: Path, problems: list[Problem]) -> Iterator[str]:
+    """Job spec files below `root` in path order, relative to it (`discovery.py`: what
+    is left out, why)."""
+    for relative in spec_files(root, problems):
+        name = relative[relative.rfind("/") + 1:]
+        if name in DEFAULTS_NAMES:
             continue
-        if path.name.startswith("_"):
-            problems.append(Problem(Location(_display(root, path)),
+        if name.startswith("_"):
+            problems.append(Problem(Location(joined(str(root), relative)),
                                     "files starting with '_' are reserved; the only one "
                                     f"allowed is {DEFAULTS_NAMES[0]}"))
             continue
-        yield path
+        yield relative
 
 
 def _ancestors(root: Path, directory: Path) -> list[Path]:

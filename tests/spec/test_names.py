@@ -9,7 +9,8 @@ import pytest
 
 from jobsmith.errors import Location, SpecError
 from jobsmith.spec import load_tree
-from jobsmith.spec.names import metric_collisions, name_problem
+from jobsmith.spec.names import UNSAFE, metric_collisions, metric_name, name_problem
+from jobsmith.wrapper.metrics import metric_job
 
 
 @pytest.mark.parametrize("name", [
@@ -54,3 +55,35 @@ def test_colliding_metric_names_name_both() -> None:
     assert len(problems) == 3
     assert "'team/a b' and 'team/a.b', 'team/a_b'" in problems[0].message
     assert "jobsmith.team.a_b" in problems[0].message
+
+
+def _checked_one_by_one(name: str) -> str | None:
+    """`name_problem` as it was written before its one-search fast path: each character
+    in turn."""
+    if not name:
+        return "a name cannot be empty"
+    if name.strip() in (".", ".."):
+        return f"{name.strip()!r} is not allowed as a name"
+    for char in name:
+        code = ord(char)
+        if code <= 0x1F or 0x7F <= code <= 0x9F:
+            return f"control character U+{code:04X} is not allowed in a name"
+        if char in UNSAFE:
+            return f"{char!r} is not allowed in a name (Jenkins rejects any of {UNSAFE})"
+    if name.strip().endswith("."):
+        return "a name cannot end with '.'"
+    return None
+
+
+def test_the_one_search_finds_what_a_character_by_character_check_finds() -> None:
+    singles = [chr(code) for code in range(0x250)] + ["\u2028", "\ufeff", "😀"]
+    names = [*singles, *(f"a{c}b" for c in singles), *(f"{c}.{d}" for c in "a?\x85 ." for d in
+                                                        singles), " . ", "x. ", "a?b:c\x01"]
+    for name in names:
+        assert name_problem(name) == _checked_one_by_one(name), repr(name)
+
+
+def test_metric_names_are_metric_jobs() -> None:
+    for name in [*(chr(code) for code in range(0x250)), "".join(chr(c) for c in range(128)),
+                 "team/job-1_x.y", "a b/c", "日本/x", "équipe/sauvegarde «db»"]:
+        assert metric_name(name) == metric_job(name), repr(name)
