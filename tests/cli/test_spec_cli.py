@@ -71,3 +71,23 @@ def test_console_script_runs() -> None:
                             capture_output=True, text=True, check=True)
     for command in ("validate", "generate", "schema", "run", "cron", "deploy"):
         assert command in result.stdout
+
+
+def test_the_generate_program_flushes_its_output_and_keeps_its_exit_status(
+        tmp_path: Path) -> None:
+    # The program ends with os._exit once click returns (jobsmith/cli/__init__.py): what
+    # it printed must still come out through pipes, with the status click gave.
+    command = [sys.executable, "-m", "jobsmith", "generate"]
+    done = subprocess.run([*command, str(EXAMPLES), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"{tmp_path / 'out'}: 10 jobs, ")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.yaml").write_text("comand: x\n")
+    failed = subprocess.run([*command, str(tmp_path / "bad"), "-o", str(tmp_path / "out2")],
+                            capture_output=True, text=True, check=False)
+    assert (failed.returncode, failed.stdout) == (2, "")
+    assert failed.stderr.startswith(f"{tmp_path / 'bad' / 'x.yaml'}:1:1: unknown key 'comand'")
+    assert failed.stderr.endswith("\n1 problem found\n")
+    usage = subprocess.run([*command, "--bogus"], capture_output=True, text=True, check=False)
+    assert usage.returncode == 2 and "No such option '--bogus'" in usage.stderr
