@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import chain
@@ -25,11 +26,12 @@ from jobsmith import __version__
 from jobsmith.errors import Problem, SpecError
 from jobsmith.generator.entry import entry_text
 from jobsmith.generator.naming import pipeline_path
-from jobsmith.generator.output import AtomicOutput, WriteStats, write_file
+from jobsmith.generator.output import AtomicOutput, Extent, WriteStats, write_file
 from jobsmith.generator.plugins import BASE_PLUGINS, job_plugins
 from jobsmith.generator.render import render_job
 from jobsmith.generator.seed_script import (
     DATA,
+    LINE_BREAK,
     SCRIPT,
     approval_hash,
     job_line,
@@ -42,8 +44,8 @@ from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
 from jobsmith.spec.tree import SpecFile, SpecLoader, discover, folders_of, tree_links
 
 MANIFEST = "manifest.json"
-CHUNK = 50  # jobs per task of the team (more when there would be over MAX_TASKS)
-PARALLEL_FROM = 400  # fewer jobs than this are not worth starting workers
+CHUNK = 20  # jobs per task of the team (more when there would be over MAX_TASKS)
+PARALLEL_FROM = 100  # fewer jobs than this are not worth forking for
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,12 @@ class _Batch:
             links = tree_links(job)
             plugins = tuple(sorted(job_plugins(job)))
             lines.append(line)
+            lines.append(LINE_BREAK)  # so that the lines of a run are its data as they are
             outcomes.append(_JobOutcome(
                 entry_text(job, rendered, pipeline, line, plugins), tuple(job.after),
                 plugins, written,
                 links if links.after or links.category else None,
-                (member, spool.reserve(len(line)), len(line))))
+                (member, spool.reserve(len(line) + len(LINE_BREAK)), len(line))))
         spool.append(lines)
         return outcomes
 
@@ -137,7 +140,7 @@ class _Spool:
 
     def __init__(self, directory: Path) -> None:
         self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by close)
-        self._fd = self._file.fileno()
+        self.fd = self._file.fileno()
         self._size = 0
         self._written = 0
 
@@ -156,12 +159,29 @@ class _Spool:
         assert self._written + len(data) == self._size
         view = memoryview(data)
         while view:
-            done = os.pwrite(self._fd, view, self._written)
+            done = os.pwrite(self.fd, view, self._written)
             self._written += done
             view = view[done:]
 
-    def read(self, offset: int, length: int) -> bytes:
-        return os.pread(self._fd, length, offset)
+
+
+def _runs(spools: list[_Spool], order: list[str],
+          line_at: dict[str, tuple[int, int, int]]) -> Iterator[Extent]:
+    """The jobs' lines in `order`, as runs: lines next to each other in one spool (which
+    already holds the line break after each) are one extent of it, so the data file is
+    written by the kernel a run at a time (a run is a chunk of jobs in the usual tree,
+    whose name order is its path order)."""
+    run: list[int] = []  # spool, start, end
+    for name in order:
+        spool, offset, length = line_at.pop(name)
+        if run and run[0] == spool and run[2] + len(LINE_BREAK) == offset:
+            run[2] = offset + length
+            continue
+        if run:
+            yield Extent(spools[run[0]].fd, run[1], run[2] - run[1])
+        run = [spool, offset, offset + length]
+    if run:
+        yield Extent(spools[run[0]].fd, run[1], run[2] - run[1])
 
 
 def _workers(jobs: int) -> int:
@@ -222,9 +242,7 @@ def generate(spec_root: Path, out: Path, workers: int | None = None) -> Generate
         manifest["plugins"] = sorted(plugins)
         order = upstream_first(after)
         output.write(SCRIPT, script.encode())
-        output.write_chunks(DATA, seed_data(folders, (
-            spools[spool].read(offset, length)
-            for spool, offset, length in (line_at.pop(name) for name in order))))
+        output.write_chunks(DATA, seed_data(folders, _runs(spools, order, line_at)))
         output.write(MANIFEST, manifest_text(manifest, entries).encode())
     return GenerateResult(out=Path(out), jobs=len(jobs), folders=len(folders),
                           stats=output.stats)

@@ -11,6 +11,7 @@ exactly this OUT, named with its pid) can only be a dead run's.
 
 from __future__ import annotations
 
+import errno
 import filecmp
 import os
 import shutil
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobsmith.errors import EXIT_USAGE, JobsmithError
 from jobsmith.generator import outlock
@@ -105,7 +106,7 @@ class AtomicOutput:
     def write(self, relative: str, data: bytes) -> None:
         self.record(relative, write_file(self.staging, self.target, relative, data))
 
-    def write_chunks(self, relative: str, chunks: Iterable[bytes]) -> None:
+    def write_chunks(self, relative: str, chunks: Iterable[bytes | Extent]) -> None:
         """`write` for a large file made of `chunks`, never all in memory at once."""
         self.record(relative, write_chunks(self.staging, self.target, relative, chunks))
 
@@ -172,24 +173,34 @@ def write_file(staging: Path, target: Path, relative: str, data: bytes) -> bool:
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
     finally:
         os.close(fd)
     return True
 
 
-def write_chunks(staging: Path, target: Path, relative: str, chunks: Iterable[bytes]) -> bool:
-    """`write_file` for content given piece by piece: written into the staging directory,
-    then compared with the current file block by block and replaced by a link to it when
-    the bytes are the same."""
+class Extent(NamedTuple):
+    """`length` bytes at `offset` of the open file `fd`, copied into an output file by the
+    kernel (`copy_file_range`) without passing through this process."""
+
+    fd: int
+    offset: int
+    length: int
+
+
+def write_chunks(staging: Path, target: Path, relative: str,
+                 chunks: Iterable[bytes | Extent]) -> bool:
+    """`write_file` for content given piece by piece (bytes, or extents of other files):
+    written into the staging directory, then compared with the current file block by
+    block and replaced by a link to it when the bytes are the same."""
     destination = os.path.join(staging, relative)
     current = os.path.join(target, relative)
     os.makedirs(os.path.dirname(destination), exist_ok=True)
-    with open(destination, "xb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
+    fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        _write_pieces(fd, chunks)
+    finally:
+        os.close(fd)
     try:
         same = filecmp.cmp(destination, current, shallow=False)
     except OSError:
@@ -198,6 +209,42 @@ def write_chunks(staging: Path, target: Path, relative: str, chunks: Iterable[by
         os.unlink(destination)
         _link(current, destination)
     return not same
+
+
+def _write_pieces(fd: int, pieces: Iterable[bytes | Extent]) -> None:
+    pending: list[bytes] = []  # bytes go out together, in as few writes as they allow
+    kernel_copy = True
+    for piece in pieces:
+        if not isinstance(piece, Extent):
+            pending.append(piece)
+            continue
+        _write_all(fd, b"".join(pending))
+        pending.clear()
+        offset, left = piece.offset, piece.length
+        while left and kernel_copy:
+            try:
+                done = os.copy_file_range(piece.fd, fd, left, offset)
+            except OSError as error:
+                if error.errno not in _NO_KERNEL_COPY:
+                    raise
+                done = 0
+            if done == 0:  # not here (file system, kernel): read and write from now on
+                kernel_copy = False
+            offset, left = offset + done, left - done
+        if left:
+            _write_all(fd, os.pread(piece.fd, left, offset))
+    _write_all(fd, b"".join(pending))
+
+
+# What `copy_file_range` raises where it cannot copy between these two files at all.
+_NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
+                             errno.EBADF})
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _link(current: str, destination: str) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from jobsmith import __version__
+from jobsmith.generator.output import Extent
 from jobsmith.generator.render import folder_data, render_seed_script
 
 SCRIPT = "dsl/jobsmith.groovy"  # its base name must be a Java identifier (Job DSL)
@@ -100,9 +101,15 @@ def upstream_first(after: Mapping[str, Sequence[str]]) -> list[str]:
     return order
 
 
-def seed_data(folders: Iterable[str], job_lines: Iterable[bytes]) -> Iterator[bytes]:
+LINE_BREAK = b",\n"  # between two lines of the data's arrays
+
+
+def seed_data(folders: Iterable[str],
+              job_lines: Iterable[bytes | Extent]) -> Iterator[bytes | Extent]:
     """The data file, piece by piece: folders parents first (as given), then each job's
-    line (as given). Pieces, so that 20,000 jobs' data is never one string in memory."""
+    line (as given). Pieces, so that 20,000 jobs' data is never one string in memory. A
+    piece of `job_lines` may also be a run of consecutive jobs' lines joined by
+    `LINE_BREAK`, as bytes or as an extent of a file that holds them."""
     head = json.dumps({"format": DATA_FORMAT, "generator": f"jobsmith {__version__}"},
                       separators=(",", ":"))
     yield head[:-1].encode()
@@ -113,10 +120,10 @@ def seed_data(folders: Iterable[str], job_lines: Iterable[bytes]) -> Iterator[by
     yield b"}\n"
 
 
-def _array(lines: Iterable[bytes]) -> Iterator[bytes]:
+def _array(lines: Iterable[bytes | Extent]) -> Iterator[bytes | Extent]:
     opening = b"[\n"
     for line in lines:
         yield opening
         yield line
-        opening = b",\n"
+        opening = LINE_BREAK
     yield b"[]" if opening == b"[\n" else b"\n]"

@@ -180,3 +180,54 @@ def test_a_manifest_without_jobs_is_json_dumps_too() -> None:
     manifest = {"folders": [], "jobs": {}, "zeta": {"jobs": {}}, "alpha": "\n  \"jobs\": {}"}
     assert manifest_text(manifest, {}) == json.dumps(manifest, indent=2, sort_keys=True,
                                                      ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("copy", ["kernel", "unsupported", "copies-nothing"])
+def test_extents_are_written_as_their_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            copy: str) -> None:
+    import errno
+    import os
+
+    from jobsmith.generator.output import Extent, write_chunks
+
+    source = tmp_path / "source"
+    source.write_bytes(bytes(range(256)) * 300)
+    if copy == "unsupported":  # a kernel or file system without it: read and write instead
+        def refuse(*args: object) -> int:
+            raise OSError(errno.EXDEV, "cross-device")
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    elif copy == "copies-nothing":
+        monkeypatch.setattr(os, "copy_file_range", lambda *args: 0)
+    (tmp_path / "staging").mkdir()
+    fd = os.open(source, os.O_RDONLY)
+    try:
+        pieces: list[bytes | Extent] = [b"head", Extent(fd, 7, 70000), b",", b"",
+                                        Extent(fd, 0, 1), Extent(fd, 76799, 1), b"tail"]
+        assert write_chunks(tmp_path / "staging", tmp_path / "none", "d/data", pieces)
+    finally:
+        os.close(fd)
+    data = source.read_bytes()
+    assert (tmp_path / "staging" / "d" / "data").read_bytes() == (
+        b"head" + data[7:70007] + b"," + data[:1] + data[-1:] + b"tail")
+
+
+def test_data_lines_follow_upstreams_first_whatever_the_path_order(tmp_path: Path) -> None:
+    # Path order (by parts) differs from name order here ("a-b" before "a/..."), and
+    # `after` moves jobs: the data's runs of lines break wherever the order leaves a spool.
+    jobs = tmp_path / "jobs"
+    (jobs / "a").mkdir(parents=True)
+    for i in range(150):
+        (jobs / "a" / f"j{i}.yaml").write_text(f"command: x {i}\n")
+    (jobs / "a-b.yaml").write_text("command: y\nafter: [a/j149]\n")
+    (jobs / "a" / "j3.yaml").write_text("command: x 3\nafter: [a/j120]\n")
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        generate(jobs, out, workers=workers)
+        data = json.loads((out / "dsl" / "jobsmith.json").read_bytes())
+        names = [job["name"] for job in data["jobs"]]
+        assert len(names) == len(set(names)) == 151
+        assert names.index("a/j149") < names.index("a-b")
+        assert names.index("a/j120") < names.index("a/j3")
+        assert names[:3] == ["a/j0", "a/j1", "a/j10"]
+    assert (tmp_path / "out1" / "dsl" / "jobsmith.json").read_bytes() == (
+        tmp_path / "out2" / "dsl" / "jobsmith.json").read_bytes()
