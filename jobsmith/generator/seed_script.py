@@ -19,7 +19,7 @@ import json
 import os
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from jobsmith import __version__
 from jobsmith.generator.output import Extent
@@ -102,10 +102,10 @@ def upstream_first(after: Mapping[str, Sequence[str]]) -> list[str]:
 
 
 LINE_BREAK = b",\n"  # between two lines of the data's arrays
+Piece = TypeVar("Piece", bytes, Extent, bytes | Extent)
 
 
-def seed_data(folders: Iterable[str],
-              job_lines: Iterable[bytes | Extent]) -> Iterator[bytes | Extent]:
+def seed_data(folders: Iterable[str], job_lines: Iterable[Piece]) -> Iterator[bytes | Piece]:
     """The data file, piece by piece: folders parents first (as given), then each job's
     line (as given). Pieces, so that 20,000 jobs' data is never one string in memory. A
     piece of `job_lines` may also be a run of consecutive jobs' lines joined by
@@ -120,7 +120,7 @@ def seed_data(folders: Iterable[str],
     yield b"}\n"
 
 
-def _array(lines: Iterable[bytes | Extent]) -> Iterator[bytes | Extent]:
+def _array(lines: Iterable[Piece]) -> Iterator[bytes | Piece]:
     opening = b"[\n"
     for line in lines:
         yield opening
