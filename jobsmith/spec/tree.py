@@ -313,14 +313,14 @@ def _validate(merged: Located, full_name: str, display: str,
             problems.append(pydantic_problem(item, merged, display))
         problems.extend(whole_document_problems(merged, display))
         return None
-    after_at = tuple(merged.values.get(("after", i), Location(display))
-                     for i in range(len(document.after)))
-    throttle_at = merged.values.get(("throttle", "category")) if document.throttle else None
-    key_at = {path: merged.values[path] for path in SPOTS if path in merged.values}
+    where = merged.value_at
+    after_at = tuple(where(("after", i)) or Location(display) for i in range(len(document.after)))
+    throttle_at = where(("throttle", "category")) if document.throttle else None
+    key_at = {path: at for path in SPOTS if (at := where(path)) is not None}
     job = job_spec(document, full_name=full_name, source=display, after_at=after_at,
                    throttle_at=throttle_at, key_at=key_at)
     if job.schedule is not None and not _fires_within_two_years(job):
-        problems.append(Problem(merged.values.get(("schedule",), Location(display)),
+        problems.append(Problem(merged.value_at(("schedule",)) or Location(display),
                                 "`schedule`: this schedule never fires within two years "
                                 "(no date matches every field: Jenkins requires day of "
                                 "month, month and day of week all to match)"))

@@ -7,13 +7,16 @@ hostile YAML):
 - `FastResolver.resolve` picks the implicit resolvers by the scalar's first character
   from a table made once (PyYAML concatenates two lists and looks up two keys per
   scalar); a plain scalar whose first character starts no resolver is text at once.
-- `build` turns a composed node tree into the spec's data and positions with one Python
-  call per value. It raises `Unusual`, and the caller then runs `_Builder` on the same
-  nodes (nothing here changes a node), for anything that needs a message or more
-  thought: a key that is not plain text, a duplicate key, a merge key (`<<`), a tag
-  other than text, number, boolean or null, a top level that is not a mapping, nesting
-  deeper than `MAX_DEPTH` (so that `_Builder`'s own recursion limit decides), and more
-  than `max_nodes` values.
+- `build` turns a composed node tree into the spec's data with one Python call per list,
+  mapping or value other than text in a mapping, and no positions: `positions` reads them from the
+  same nodes when they are first asked for, and `position` finds one of them alone
+  (what a valid spec needs: its `after` entries and the values warnings point at).
+  `build` raises `Unusual`, and the caller then runs `_Builder` on the same nodes
+  (nothing here changes a node), for anything that needs a message or more thought: a
+  key that is not plain text, a duplicate key, a merge key (`<<`), a tag other than
+  text, number, boolean or null, a top level that is not a mapping, nesting deeper than
+  `MAX_DEPTH` (so that `_Builder`'s own recursion limit decides), and more than
+  `max_nodes` values.
 """
 
 from __future__ import annotations
@@ -91,32 +94,19 @@ class FastResolver(BaseResolver):
         return None
 
 
-def build(root: Any, display: str, loader: Any, max_nodes: int
-          ) -> tuple[dict[str, Any], Positions, Positions, set[Any], set[Any]]:
-    """The data of the document `root`, the location of each value and of each key, and
-    the paths of its block and its quoted scalars, as `_Builder` records them (in the
-    same order)."""
+def build(root: Any, loader: Any, max_nodes: int) -> dict[str, Any]:
+    """The data of the document `root` (positions come later, from `positions`)."""
     if root.__class__ is not MappingNode:
         raise Unusual
-    values: Positions = {}
-    keys: Positions = {}
-    block_scalars: set[Any] = set()
-    quoted: set[Any] = set()
     constructors = loader.yaml_constructors
-    new = tuple.__new__
+    count = 1  # values seen so far: the top level, and every item of every list and mapping
 
-    def value_of(node: Any, path: tuple[str | int, ...]) -> Any:
-        mark = node.start_mark
-        values[path] = new(Location, (display, mark.line + 1, mark.column + 1))
+    def value_of(node: Any, depth: int) -> Any:
+        nonlocal count
         kind = node.__class__
         tag = node.tag
         if kind is ScalarNode:
-            style = node.style
-            if style in ("|", ">"):
-                block_scalars.add(path)
             if tag == STR:
-                if style in ('"', "'"):
-                    quoted.add(path)
                 return node.value
             if tag not in _SCALAR_TAGS:
                 raise Unusual
@@ -124,10 +114,10 @@ def build(root: Any, display: str, loader: Any, max_nodes: int
                 return constructors[tag](loader, node)
             except Exception:  # `_Builder` meets it again, and decides
                 raise Unusual from None
-        # Every value has a path of its own, so `values` counts them. Checked at each
-        # list and mapping, an alias bomb stops here (and again in `_Builder`, with the
-        # message): only they repeat nodes.
-        if len(values) > max_nodes or len(path) > MAX_DEPTH:
+        # Counted at each list and mapping, an alias bomb stops here (and again in
+        # `_Builder`, with the message): only aliases repeat nodes.
+        count += len(node.value)
+        if count > max_nodes or depth > MAX_DEPTH:
             raise Unusual
         if kind is MappingNode:
             if tag != MAP:
@@ -139,22 +129,66 @@ def build(root: Any, display: str, loader: Any, max_nodes: int
                 key = key_node.value
                 if key in result:
                     raise Unusual
-                child = (*path, key)
-                mark = key_node.start_mark
-                keys[child] = new(Location, (display, mark.line + 1, mark.column + 1))
-                if value_node.tag == STR and not value_node.style and (
-                        value_node.__class__ is ScalarNode):  # plain text, inline
-                    mark = value_node.start_mark
-                    values[child] = new(Location, (display, mark.line + 1, mark.column + 1))
-                    result[key] = value_node.value
+                if value_node.tag == STR and value_node.__class__ is ScalarNode:
+                    result[key] = value_node.value  # text, inline
                 else:
-                    result[key] = value_of(value_node, child)
+                    result[key] = value_of(value_node, depth + 1)
             return result
         if kind is SequenceNode and tag == SEQ:
-            return [value_of(item, (*path, i)) for i, item in enumerate(node.value)]
+            return [value_of(item, depth + 1) for item in node.value]
         raise Unusual
 
-    data = value_of(root, ())
-    if len(values) > max_nodes:
-        raise Unusual
-    return data, values, keys, block_scalars, quoted
+    return value_of(root, 0)
+
+
+def positions(root: Any, display: str) -> tuple[Positions, Positions, set[Any], set[Any]]:
+    """The location of each value and of each key of a document `build` took, and the
+    paths of its block and its quoted scalars, as `_Builder` records them (in the same
+    order)."""
+    values: Positions = {}
+    keys: Positions = {}
+    block_scalars: set[Any] = set()
+    quoted: set[Any] = set()
+    new = tuple.__new__
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        mark = node.start_mark
+        values[path] = new(Location, (display, mark.line + 1, mark.column + 1))
+        kind = node.__class__
+        if kind is ScalarNode:
+            style = node.style
+            if style in ("|", ">"):
+                block_scalars.add(path)
+            elif style in ('"', "'") and node.tag == STR:
+                quoted.add(path)
+        elif kind is MappingNode:
+            for key_node, value_node in node.value:
+                child = (*path, key_node.value)
+                mark = key_node.start_mark
+                keys[child] = new(Location, (display, mark.line + 1, mark.column + 1))
+                walk(value_node, child)
+        else:
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    walk(root, ())
+    return values, keys, block_scalars, quoted
+
+
+def position(root: Any, data: Any, path: tuple[str | int, ...], display: str
+             ) -> Location | None:
+    """`positions(root, display)[0].get(path)`, found without the others: `data` is what
+    `build` made of `root`."""
+    node = root
+    for part in path:
+        if isinstance(part, str):
+            if not isinstance(data, dict) or part not in data:
+                return None
+            node = next(value for key, value in node.value if key.value == part)
+        else:
+            if not isinstance(data, list) or not 0 <= part < len(data):
+                return None
+            node = node.value[part]
+        data = data[part]
+    mark = node.start_mark
+    return Location(display, mark.line + 1, mark.column + 1)

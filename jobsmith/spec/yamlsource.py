@@ -44,6 +44,35 @@ class Located:
     # Quoted scalars (`"..."`, `'...'`): their text starts one column after the value.
     quoted: set[Path_] = field(default_factory=set)
 
+    def value_at(self, path: Path_) -> Location | None:
+        """`values.get(path)`."""
+        return self.values.get(path)
+
+
+class _NodeLocated(Located):
+    """A document read on the fast path: its positions are read from its nodes when
+    first asked for (a valid spec needs a few, through `value_at`)."""
+
+    def __init__(self, data: dict[str, Any], root: yaml.Node, display: str) -> None:
+        self.data = data
+        self._root = root
+        self._display = display
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _POSITIONS:
+            raise AttributeError(name)
+        (self.values, self.keys, self.block_scalars,
+         self.quoted) = yamlfast.positions(self._root, self._display)
+        return self.__dict__[name]
+
+    def value_at(self, path: Path_) -> Location | None:
+        if "values" in self.__dict__:
+            return self.values.get(path)
+        return yamlfast.position(self._root, self.data, path, self._display)
+
+
+_POSITIONS = ("values", "keys", "block_scalars", "quoted")
+
 
 class _PyLoader(yaml.SafeLoader):
     """SafeLoader without timestamps: `2026-01-01` stays the string the user wrote."""
@@ -124,11 +153,8 @@ def parse_text(text: str, display: str, loader_class: Any = None) -> Located:
             raise SourceError(Problem(
                 Location(display), "file is empty; a spec is a mapping such as `command: ./run.sh`"
             ))
-        builder = _Builder(loader, display)
         try:
-            located = builder.located
-            (data, located.values, located.keys, located.block_scalars,
-             located.quoted) = yamlfast.build(node, display, loader, MAX_NODES)
+            return _NodeLocated(yamlfast.build(node, loader, MAX_NODES), node, display)
         except yamlfast.Unusual:
             builder = _Builder(loader, display)
             data = builder.build(node, ())

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from jobsmith.spec import yamlfast, yamlsource
-from jobsmith.spec.yamlsource import SourceError, parse_text
+from jobsmith.spec.yamlsource import Located, SourceError, parse_text
 
 DISPLAY = "jobs/x.yaml"
 KEYS = ["description", "schedule", "agent", "command", "env", "stages", "name", "retries",
@@ -38,12 +38,26 @@ WORDS = ["", "H H * * *", "linux && batch", "30m", "3", "-1", "0x1f", "0o17", "0
 def _outcome(text: str) -> tuple[Any, ...]:
     try:
         located = parse_text(text, DISPLAY)
+        _check_value_at(text, located)
     except SourceError as error:
         return ("problem", error.problem)
     except Exception as error:  # `a: !!int x` raises ValueError today, on both paths
         return ("raised", type(error), str(error))
     return ("data", located.data, list(located.values.items()), list(located.keys.items()),
             sorted(map(repr, located.block_scalars)), sorted(map(repr, located.quoted)))
+
+
+def _check_value_at(text: str, located: Located) -> None:
+    """`value_at` (which the fast path answers from the nodes, before the positions are
+    read) agrees with `values`, for every path there and for paths next to them."""
+    fresh = parse_text(text, DISPLAY)
+    paths = [(), ("command",), ("stages", 0, "name"), ("after", -1), ("x", "y")]
+    for path in located.values:
+        paths += [path, (*path, 0), (*path, 1), (*path, -1), (*path, "name"), (*path, "0")]
+    assert [fresh.value_at(path) for path in paths] == [located.values.get(path)
+                                                       for path in paths]
+    assert [located.value_at(path) for path in paths] == [located.values.get(path)
+                                                         for path in paths]
 
 
 def _declined(*_: Any) -> Any:
