@@ -110,6 +110,8 @@ def worked_out(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
     served = simulation.served
     number = len(simulation.runs)
     found = Demand(served, coupled)
+    for requests in served:  # (see below: the simulation's requests may share an order)
+        requests.sort(key=itemgetter(2))
     for job in jobs:
         if job.name in coupled or not job.fires:
             continue
@@ -137,9 +139,11 @@ def worked_out(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
                 at += length
             number += 1
     # Sorted as the tuples would be, but faster: one stable sort per field, from the last
-    # that decides to the first (entered, order, seconds: requests equal in those three
-    # are equal, the order holding the run's number).
+    # that decides to the first (entered, order, seconds; requests equal in those three
+    # are equal, the order holding the run's number). Only the simulation's requests
+    # may share an entered time and an order (a run's branches): those were sorted by
+    # seconds first.
     for requests in served:
-        for column in (2, 1, 0):
-            requests.sort(key=itemgetter(column))
+        requests.sort(key=itemgetter(1))
+        requests.sort(key=itemgetter(0))
     return found
