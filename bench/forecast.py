@@ -17,7 +17,7 @@ hence the best of three runs).
 
 Baselines, measured in the same run: the previous implementation (main at
 forecast_trees.PREVIOUS, unpacked from git history and run in its own process on the
-same tree); for the advice, main before the fourth session's work on it
+same tree); main before the fifth session's work on the forecast's speed
 (forecast_trees.BEFORE) against this code, both run the same way (each in its own
 process, the forecast without the table, best of three, one after the other); and the
 straightforward minute-by-minute reference simulation of the tests
@@ -140,14 +140,16 @@ def main() -> None:
                     what = (f"forecast, `--no-advice` ({len(runs):,} runs, {waited:,} waited, "
                             f"{sum(r.folded for r in runs):,} folded ticks)")
                 row(what, wall, processor, baseline, ratio, verdict(processor))
-                if advice and before is not None:
+                if before is not None:
                     then, now = (run_previous(package, root, START.isoformat(), hours,
-                                              agent_texts, True, REPEAT)
+                                              agent_texts, advice, REPEAT)
                                  for package in (before, ROOT))
                     same = "same advice" if then["advice"] == now["advice"] else (
                         f"ADVICE DIFFERS: {then['advice']} then, {now['advice']} now")
-                    row(f"the same without the table, each in its own process: before this "
-                        f"session's work on the advice ({BEFORE[:7]}) and now; {same}", "",
+                    same += "" if then["runs"] == now["runs"] else (
+                        f"; RUNS DIFFER: {then['runs']:,} then, {now['runs']:,} now")
+                    row(f"the same without the table, each in its own process: main before "
+                        f"this session ({BEFORE[:7]}) and now; {same}", "",
                         f"{now['cpu']:.2f} s", f"before: {then['cpu']:.2f} s",
                         f"{then['cpu'] / now['cpu']:.2f}x faster")
             command = [sys.executable, "-m", "jobsmith", "schedule", str(root), "--from",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from jobsmith.cron.runs import fire_list, from_minute, line_minutes, to_minute
@@ -23,9 +23,20 @@ HERD_THRESHOLD = 5
 @dataclass(frozen=True)
 class JobPlan:
     full_name: str
-    spec: str  # the text Jenkins gets (`Schedule.jenkins_text()`)
-    resolved: str  # `ResolvedSchedule.format()`
+    schedule: Schedule = field(repr=False)
+    drawn: ResolvedSchedule = field(repr=False)  # the schedule resolved for the job
     runs: tuple[int, ...]  # UTC epoch minutes in the window
+
+    @property
+    def spec(self) -> str:
+        """The text Jenkins gets (`Schedule.jenkins_text()`; made when asked: a forecast
+        of many jobs never shows it)."""
+        return self.schedule.jenkins_text()
+
+    @property
+    def resolved(self) -> str:
+        """`ResolvedSchedule.format()`."""
+        return self.drawn.format()
 
     def run_times(self) -> list[datetime]:
         return [from_minute(minute) for minute in self.runs]
@@ -99,7 +110,7 @@ def plan_schedule(
             found = known[drawn] = (tuple(fire_list(drawn, first, last, controller_zone)),
                                     _fixed_minute_runs(drawn, first, last, controller_zone))
         runs, fixed_runs = found
-        plans.append(JobPlan(full_name, schedule.jenkins_text(), drawn.format(), runs))
+        plans.append(JobPlan(full_name, schedule, drawn, runs))
         for minute in fixed_runs:
             fixed[minute] += 1
             fixed_jobs.setdefault(minute, []).append(full_name)

@@ -10,7 +10,7 @@ from jobsmith.cron.plan import HERD_THRESHOLD, SchedulePlan
 from jobsmith.durations import format_duration
 from jobsmith.forecast.advice import advise_all
 from jobsmith.forecast.model import AgentKind, JobModel
-from jobsmith.forecast.records import Outcome, Run
+from jobsmith.forecast.records import NO_RUNS, Outcome, Run
 
 DEFAULT_MAX_WAIT = 300.0
 
@@ -100,27 +100,23 @@ def warnings_for(jobs: list[JobModel], outcome: Outcome, plan: SchedulePlan,
                 f"{peak} runs want a {kind.label!r} agent in the minute from {_utc(at)} and "
                 f"some wait ({len(crowded)} such minutes); spread their schedules with H",
                 label=kind.label, at=at))
-    by_job = outcome.by_job
+    figures = outcome.figures
     for job in jobs:
-        runs = by_job.get(job.name, [])
+        counts = figures.get(job.name, NO_RUNS)
         period = job.period
         if period is not None and job.expected > period:
-            lost = sum(run.folded for run in runs) + sum(
-                run.outcome in ("skipped", "replaced") for run in runs)
+            lost = counts.folded + counts.dropped
             found.append(Warning_(
                 "overshoot",
                 f"{job.name} takes about {format_duration(job.expected)} but fires every "
                 f"{format_duration(period)}: Jenkins folds, skips or replaces runs "
                 f"({lost} ticks lost in the window; concurrency: {job.concurrency})",
                 job=job.name))
-        limit = job.max_duration  # (Run.late, inline: there may be millions of runs)
-        late = [] if limit is None else [run for run in runs
-                                         if run.end is not None and run.end > run.due + limit]
-        if late:
+        if counts.first_late is not None:
             found.append(Warning_(
-                "late", f"{job.name}: {len(late)} runs end after their max_duration "
-                f"({format_duration(job.max_duration or 0)}), first due {_utc(late[0].due)}",
-                job=job.name, at=int(late[0].due)))
+                "late", f"{job.name}: {counts.late} runs end after their max_duration "
+                f"({format_duration(job.max_duration or 0)}), first due "
+                f"{_utc(counts.first_late)}", job=job.name, at=int(counts.first_late)))
     for name, label in sorted(outcome.stuck.items()):
         found.append(Warning_(
             "never-starts", f"{name} can never start: no agent given carries {label!r}",

@@ -41,6 +41,7 @@ class Simulation(Serving):
                     self.grow(minute)
             happening = events.pop(now, None)
             if happening is not None:
+                ended = False  # (a one-branch request ended: `dirty`)
                 for what in happening:
                     if type(what) is Run:
                         if what.done:
@@ -56,7 +57,7 @@ class Simulation(Serving):
                         if tracing:
                             last[kind][minute] = left
                         what.kind = what.cls = -1
-                        self.dirty = True
+                        ended = True
                         j = what.j
                         if what.step + 1 == closing[j]:  # `next_step` and `finish`, inline
                             what.step += 1
@@ -72,6 +73,8 @@ class Simulation(Serving):
                         candidates.add(what)
                     else:
                         end_piece(what, now)
+                if ended:
+                    self.dirty = True
             fired = ticks.pop(now, None)
             if fired is not None:
                 since = (now - origin) << 24
@@ -120,6 +123,7 @@ class Simulation(Serving):
         policy, running, throttle = self.policy, self.running, self.throttle
         opening, models, runs, latest, fresh = self.opening, self.models, self.runs, \
             self.latest, self.fresh
+        asked, first = self.asked, self.first
         for j in order:
             item = items.get(j)
             if item is None or item[2] > now:
@@ -139,6 +143,7 @@ class Simulation(Serving):
                     run.cls, run.seconds = branch
                     run.entered, run.kind = now, FRESH
                     fresh.append(run)
+                    asked[first[branch[0]]] += 1
                     self.dirty = True
                     continue
             key = throttle[j]
@@ -192,6 +197,7 @@ class Simulation(Serving):
         run.cls, run.seconds = branch
         run.entered, run.kind = now, FRESH
         self.fresh.append(run)
+        self.asked[self.first[branch[0]]] += 1
         self.dirty = True
 
     def request_pieces(self, run: Run, now: int) -> None:

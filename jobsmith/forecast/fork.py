@@ -124,6 +124,7 @@ def fork(simulation: Simulation, kinds: list[AgentKind], watch: int,
     new.waiting_in = list(old.waiting_in)
     new.active = set(old.active)
     new.fresh = [run_copy(run) for run in old.fresh]
+    new.asked = list(old.asked)
     new.runs = [copies.get(id(run), run) for run in old.runs]  # (finished ones stay as they are)
     new.stuck = dict(old.stuck)
     new.watch, new.max_wait = watch, max_wait

@@ -112,10 +112,11 @@ def _steps(job: JobSpec, durations: Durations, made: dict[BranchKey, Branch]
         planned = sum(max(step) for step in guesses)
         scale = whole / planned if planned else 0.0
     steps = []
+    stages = durations.stages
     for item, guess in zip(items, guesses, strict=True):
         branches = []
         for stage, seconds in zip(item, guess, strict=True):
-            known = durations.stages.get((job.full_name, stage.name))
+            known = stages.get((job.full_name, stage.name)) if stages else None
             value = known if known is not None else seconds * scale
             # whole seconds, at least one: instants stay exact and print as `cron next` does
             agent = None if stage.on_each else stage.agent or job.agent  # as steps.py

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.tables import Tables
@@ -45,8 +46,8 @@ class Run:
         "step",
         "waits",
     )
-    agent: int  # (set before they are read)
-    entered: int
+    agent: int
+    entered: int  # (these three are set before they are read)
     seconds: int
     left: int
 
@@ -65,10 +66,10 @@ class Run:
         self.outcome = "ran"  # ran, skipped, replaced, failed, stuck
         self.waits: dict[int, float] = {}  # kind -> seconds waited for such an agent
         self.step = -1
-        self.kind = -1
+        self.kind = self.agent = -1
         self.pieces: list[Piece] | None = None
         self.done = False
-        self.cls = -1  # (agent, entered, seconds and left are set before they are read)
+        self.cls = -1  # (entered, seconds and left are set before they are read)
 
     @property
     def expected(self) -> float:
@@ -112,6 +113,55 @@ class Piece:
         self.done = False
 
 
+class JobFigures(NamedTuple):
+    """What the table (and the warnings) show of a job's runs."""
+
+    ran: int  # runs neither skipped nor stuck
+    folded: int  # ticks folded into its runs
+    dropped: int  # runs skipped or replaced
+    worst: float | None  # the longest wait (`Run.wait_s`; None: a run never ends)
+    late: int  # runs that end after due + max_duration
+    first_late: float | None  # the due time of the first of them
+    starts: list[float]  # when its shown runs started, in the order of the runs
+
+
+NO_RUNS = JobFigures(0, 0, 0, 0.0, 0, None, [])
+
+
+def job_figures(job: JobModel, runs: list[Run]) -> JobFigures:
+    """A job's figures, in one pass over its runs (there may be millions)."""
+    ran = folded = dropped = late = 0
+    worst: float | None = 0.0
+    first_late = None
+    starts = []
+    limit, expected = job.max_duration, job.expected
+    for run in runs:  # (Run.late and Run.wait_s, inline)
+        folded += run.folded
+        end = run.end
+        if limit is not None and end is not None and end > run.due + limit:
+            if not late:
+                first_late = run.due
+            late += 1
+        outcome = run.outcome
+        if outcome == "ran" and end is not None:
+            wait: float | None = end - run.due - expected  # (below 0: no wait)
+        elif outcome == "skipped":
+            dropped += 1
+            continue
+        else:
+            dropped += outcome == "replaced"
+            wait = run.wait_s
+        if wait is None:
+            worst = None
+        elif worst is not None and wait > worst:
+            worst = wait
+        if outcome != "stuck":
+            ran += 1
+            if run.start is not None:
+                starts.append(run.start)
+    return JobFigures(ran, folded, dropped, worst, late, first_late, starts)
+
+
 @dataclass
 class Outcome:
     runs: list[Run]
@@ -137,3 +187,8 @@ class Outcome:
             else:
                 runs.append(run)
         return found
+
+    @functools.cached_property
+    def figures(self) -> dict[str, JobFigures]:
+        """Per job with runs, its figures (`job_figures`), worked out once."""
+        return {name: job_figures(runs[0].model, runs) for name, runs in self.by_job.items()}

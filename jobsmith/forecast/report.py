@@ -11,8 +11,7 @@ from typing import Any
 
 from jobsmith.durations import format_duration
 from jobsmith.forecast.analysis import Forecast, LabelFigures
-from jobsmith.forecast.model import JobModel
-from jobsmith.forecast.records import Run
+from jobsmith.forecast.records import NO_RUNS, Run
 
 SHOWN_STARTS = 2
 
@@ -98,51 +97,17 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
-def job_figures(job: JobModel, runs: list[Run]
-                ) -> tuple[int, int, int, float | None, int, list[float]]:
-    """The table's row for a job: its runs (not skipped, not stuck), folded ticks,
-    dropped runs (skipped or replaced), longest wait (None: a run never ends), late
-    runs and starts; in one pass over its runs (there may be millions)."""
-    ran = folded = dropped = late = 0
-    worst: float | None = 0.0
-    starts = []
-    limit, expected = job.max_duration, job.expected
-    for run in runs:  # (Run.late and Run.wait_s, inline)
-        folded += run.folded
-        end = run.end
-        if limit is not None and end is not None and end > run.due + limit:
-            late += 1
-        outcome = run.outcome
-        if outcome == "ran" and end is not None:
-            wait: float | None = end - run.due - expected  # (below 0: no wait)
-        elif outcome == "skipped":
-            dropped += 1
-            continue
-        else:
-            dropped += outcome == "replaced"
-            wait = run.wait_s
-        if wait is None:
-            worst = None
-        elif worst is not None and wait > worst:
-            worst = wait
-        if outcome != "stuck":
-            ran += 1
-            if run.start is not None:
-                starts.append(run.start)
-    return ran, folded, dropped, worst, late, starts
-
-
 def render_table(forecast: Forecast) -> str:
     """Per job: runs, folded ticks, dropped ones (skipped or replaced), the longest
     wait, late runs and the first starts; then per kind of agent: the load, the 95th
     percentile wait and the advice. Narrow enough for a terminal."""
-    by_job = forecast.outcome.by_job
+    per_job = forecast.outcome.figures
     rows = [("JOB", "RUNS", "FOLDED", "DROPPED", "MAX WAIT", "LATE", "STARTS (UTC)")]
     ran_total = 0
     for job in forecast.jobs:
-        ran, folded, dropped, worst, late, starts = job_figures(job, by_job.get(job.name, []))
+        ran, folded, dropped, worst, late, _, started = per_job.get(job.name, NO_RUNS)
         ran_total += ran
-        starts.sort()
+        starts = sorted(started)
         shown = " ".join(_short(t) for t in starts[:SHOWN_STARTS])
         if len(starts) > SHOWN_STARTS:
             shown += " ..."

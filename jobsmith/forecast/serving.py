@@ -122,17 +122,16 @@ class Serving(State):
         first, and those that may spill over to it from a fuller kind) and which no
         queued request could take take it at once: queued in order, each of them would
         find it free (so the order cannot matter). The others queue."""
-        fresh, free, first = self.fresh, self.free, self.first
+        fresh, free, first, asked = self.fresh, self.free, self.first, self.asked
         self.fresh = []
+        self.asked = [0] * len(asked)
         if not self.active and len(fresh) <= min(free, default=0) and not self.pinning:
             self.serve_at_once(fresh, now)  # (nothing queued, and room for all anywhere)
             return
         if not self.pinning:
-            wanted: dict[int, int] = {}
-            for run in fresh:
-                if not run.done:
-                    kind = first[run.cls]
-                    wanted[kind] = wanted.get(kind, 0) + 1
+            # per first kind, how many ask it (runs aborted since count too: fewer are
+            # then served at once, and queueing is the rule itself)
+            wanted = {kind: count for kind, count in enumerate(asked) if count}
             kinds_of = self.classes.kinds_of
             taken = {kind for cls in self.active for kind in kinds_of[cls]}
             room = {kind for kind, count in wanted.items()
@@ -177,8 +176,7 @@ class Serving(State):
         for run in fresh:
             if run.done:
                 continue
-            kind = run.kind = first[run.cls]
-            run.agent = -1
+            kind = run.kind = first[run.cls]  # (its agent is -1: agents are not told apart)
             free[kind] -= 1
             if run.start is None:
                 run.start = now

@@ -66,6 +66,7 @@ class State:
         self.waiting_in: list[int] = []  # per class: requests waiting (traced only)
         self.active: set[int] = set()  # classes with requests in their queue
         self.fresh: list[Run] = []  # one-branch requests made this instant, not queued
+        self.asked = [0] * len(kinds)  # of them, per kind how many ask it first
         self.first = [kinds[0] if kinds else -1 for kinds in self.classes.kinds_of]
         self.times: list[int] = sorted(self.ticks)  # a heap of the instants to come
         self.events: dict[int, list[Any]] = {}  # instant -> runs, pieces, jobs due then

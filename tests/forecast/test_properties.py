@@ -176,7 +176,7 @@ def test_the_demand_worked_out_directly_is_what_the_simulation_serves(
     for simulated, direct in zip(simulation.served, worked_out, strict=True):
         assert sorted((at, seconds) for at, _, seconds, _ in simulated) == sorted(
             (at, seconds) for at, _, seconds, _ in direct)
-        assert direct == sorted(direct)  # in the tuples' order (sorted by one integer)
+        assert direct == sorted(direct)  # in the tuples' order (sorted field by field)
 
 
 def test_the_demand_of_a_queue_job_whose_build_ends_as_it_fires():
