@@ -234,10 +234,21 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
             self.located.block_scalars.add(path)
+        return self.construct(node)
+
+    def construct(self, node: yaml.ScalarNode) -> Any:
+        """SafeConstructor's value of a scalar. An explicit tag whose text its constructor
+        cannot read (`!!int x`, `!!bool maybe`, `!!float 1e`) makes it raise a plain
+        ValueError or KeyError: a problem at the value, not a traceback."""
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as error:
             raise _yaml_problem(error, self.display) from None
+        except (ValueError, KeyError, TypeError, OverflowError):
+            name = node.tag.rpartition(":")[2]
+            raise self.fail(node.start_mark, f"{node.value!r} is not a valid {name} "
+                            f"(YAML tag {node.tag!r}); write the value without the tag"
+                            ) from None
 
     def build_mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         try:
@@ -250,7 +261,7 @@ class _Builder:
                 found = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
                 raise self.fail(key_node.start_mark, f"a key must be plain text, found {found}")
             # A plain text key is its node's value (what SafeConstructor's str makes of it).
-            key = key_node.value if key_node.tag == _STR else self.loader.construct_object(key_node)
+            key = key_node.value if key_node.tag == _STR else self.construct(key_node)
             if not isinstance(key, str):
                 hint = ""
                 if isinstance(key, bool) or key is None:

@@ -68,8 +68,16 @@ def _single(tmp_path: Path, name: str, data: bytes) -> SpecError:
             f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n".encode()
             for i in range(8)), "too large for a spec"),
         (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        # SafeConstructor raises a bare ValueError / KeyError for these explicit tags
+        # (construct_yaml_int, _float, _bool, _timestamp), not a ConstructorError.
+        (b"command: !!int 0x\n", ":1:10: '0x' is not a valid int"),
+        (b"command: !!float x\n", ":1:10: 'x' is not a valid float"),
+        (b"command: !!bool maybe\n", ":1:10: 'maybe' is not a valid bool"),
+        (b"command: !!timestamp 2020-13-45\n", ":1:10: '2020-13-45' is not a valid timestamp"),
+        (b"command: ./run.sh\n!!int x: 1\n", ":2:1: 'x' is not a valid int"),
     ],
-    ids=["random-bytes", "nul-bytes", "latin-1", "over-1MiB", "alias-bomb", "deep-nesting"],
+    ids=["random-bytes", "nul-bytes", "latin-1", "over-1MiB", "alias-bomb", "deep-nesting",
+         "tag-int-hex", "tag-float", "tag-bool", "tag-timestamp", "tag-int-key"],
 )
 def test_hostile_files(tmp_path: Path, data: bytes, expected: str) -> None:
     error = _single(tmp_path, "job.yaml", data)
