@@ -236,7 +236,7 @@ class _Builder:
             self.located.block_scalars.add(path)
         return self.construct(node)
 
-    def construct(self, node: yaml.ScalarNode) -> Any:
+    def construct(self, node: yaml.Node) -> Any:
         """SafeConstructor's value of a scalar. An explicit tag whose text its constructor
         cannot read (`!!int x`, `!!bool maybe`, `!!float 1e`) makes it raise a plain
         ValueError or KeyError: a problem at the value, not a traceback."""
