@@ -7,7 +7,7 @@ as a number; the stage views (`steps.stage_views`) carry values, never Groovy co
 except `StageView.env_code`, built with `groovy_string` too. Lines are built with their
 indentation (`pad`) and joined once.
 
-Declarative's shape, and why (each fact is cited where it is relied on):
+The pipeline's shape (docs/spec.md says what each spec key does to it):
 - `agent none` at the top and an agent per stage (`steps`: the step's bound is a
   `timeout` inside the agent, so queue time never counts against it);
 - `concurrency: skip`: a guard stage marks the build NOT_BUILT when another one runs,
