@@ -48,6 +48,9 @@ class TermKind(Enum):
     HASH_RANGE = "hash_range"  # H(0-29), H(0-29)/10
 
 
+_HASHED = (TermKind.HASH, TermKind.HASH_RANGE)
+
+
 @dataclass(frozen=True)
 class Term:
     kind: TermKind
@@ -267,6 +270,17 @@ def _validate(term: Term, field: int, line: int) -> None:
 
 def _evaluate(terms: tuple[Term, ...], field: int, hash_: JenkinsHash) -> tuple[int, ...]:
     """The sorted values of one field, drawing from `hash_` for each `H`, left to right."""
+    if len(terms) == 1 and field != 4 and terms[0].kind in _HASHED:  # `H`, `H/15`: one draw
+        term = terms[0]
+        if term.step > 1:
+            return tuple(range(term.start + hash_.next(term.step), term.end + 1, term.step))
+        return (term.start + hash_.next(term.end - term.start + 1),)
+    return _evaluate_terms(terms, field, hash_)
+
+
+def _evaluate_terms(terms: tuple[Term, ...], field: int, hash_: JenkinsHash
+                    ) -> tuple[int, ...]:
+    """`_evaluate`, for any terms."""
     values: set[int] = set()
     for term in terms:
         if term.kind in (TermKind.VALUE, TermKind.RANGE, TermKind.STAR):

@@ -1,6 +1,8 @@
 """Parsing and validation: what Jenkins accepts, what it rejects and where."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jobsmith.cron import CronError, parse_schedule
 
@@ -157,3 +159,29 @@ def test_alias_lines_use_the_controller_zone_only_with_a_tz_line():
 def test_fixed_minute_marks_lines_without_h_in_the_minute_field():
     resolved = parse_schedule("0 2 * * *\nH 3 * * *\n*/5,H 4 * * *").resolve("j")
     assert [line.fixed_minute for line in resolved.lines] == [True, False, False]
+
+
+_COMMON = ["H", "H/2", "H(3-5)", "H(1-1)", "*", "1,H", "H,H/3"]
+_H_FIELDS = st.tuples(
+    st.sampled_from([*_COMMON, "H/7", "H/15", "H/60", "H(0-29)", "H(10-20)/5", "H(59-59)",
+                     "H(0-0)"]),
+    st.sampled_from([*_COMMON, "H/7", "H/24", "H(10-20)/5", "H(23-23)", "H(0-0)"]),
+    st.sampled_from([*_COMMON, "H/7", "H(1-28)/9", "H(1-31)", "H(31-31)"]),
+    st.sampled_from([*_COMMON, "H(7-7)", "H(1-12)/5", "H(12-12)"]),
+    st.sampled_from([*_COMMON, "H(0-7)", "H(7-7)", "H(1-7)/3", "H(0-0)"]),
+)
+
+
+@given(_H_FIELDS, st.text(max_size=20))
+def test_one_h_term_is_drawn_as_any_terms_are(forms, name):
+    """`_evaluate`'s shortcut for a field of one `H` term gives the values, and leaves
+    the hash where, the general evaluation does (for every field, names at random)."""
+    from jobsmith.cron.hash import JenkinsHash
+    from jobsmith.cron.parser import CronLine, _evaluate, _evaluate_terms
+
+    line = parse_schedule(" ".join(forms), None).lines[0]
+    assert isinstance(line, CronLine)
+    quick, general = JenkinsHash.for_job(name), JenkinsHash.for_job(name)
+    for index, terms in enumerate(line.fields):
+        assert _evaluate(terms, index, quick) == _evaluate_terms(terms, index, general)
+    assert quick.next(1 << 30) == general.next(1 << 30)
