@@ -128,7 +128,8 @@ class SpecLoader:
             self._layers[folder] = [layer for layer in found if layer is not None]
         layers = list(self._layers[folder])
         try:
-            layers.append(read_spec_file(spec.path, spec.display))
+            # `display` is the path as given (str of SPEC_ROOT / relative): no Path per job
+            layers.append(read_spec_file(spec.display, spec.display))
         except SourceError as error:
             return [*problems, error.problem]
         merged = _merge(layers)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -95,7 +94,7 @@ if hasattr(yaml, "CSafeLoader"):
     _Loader = _CLoader
 
 
-def read_spec_file(path: Path, display: str) -> Located:
+def read_spec_file(path: str | os.PathLike[str], display: str) -> Located:
     """Load `path`; every problem is raised as SourceError located in `display`."""
 
     def whole_file(message: str) -> SourceError:
@@ -120,7 +119,7 @@ def read_spec_file(path: Path, display: str) -> Located:
     return parse_text(text, display)
 
 
-def _read(path: Path, whole_file: Any) -> bytes:
+def _read(path: str | os.PathLike[str], whole_file: Any) -> bytes:
     """The file's bytes, refused unread when over MAX_BYTES: open, fstat, read, close
     (`Path.read_bytes` adds an ioctl, a seek and a second read: a tree is thousands of
     files)."""
