@@ -6,9 +6,9 @@ from it (members 1, 2, ...), so every process of the team does work and none onl
 waits for the others. The task numbers wait in a pipe, four bytes each, written whole
 before the fork; each member reads the next number when it is free, so a member that
 gets less of the machine simply takes fewer tasks. Nothing is sent per task: a child
-keeps its results and sends them back once, pickled, when the queue is empty. Bulky
-output belongs in files the caller opened before `share` (one per member), so that
-only small records travel.
+pickles each task's results as it finishes it and sends them all back once, when the
+queue is empty. Bulky output belongs in files the caller opened before `share` (one per
+member), so that only small records travel.
 
 A child ends with `os._exit` whatever happens, so it never runs the parent's cleanup
 (`finally` blocks and context managers on the stack it was forked with). An exception
@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import os
 import pickle
 import signal
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from jobsmith.generator.output import OutputError
 
@@ -69,7 +70,7 @@ def share(tasks: int, size: int, work: Callable[[int, int], T]) -> list[T]:
                 _child(queue, send, member, work)
             os.close(send)
             children[pid] = (member, reply)
-        results.update(_take(queue, 0, work))
+        _take(queue, 0, work, results.__setitem__)
         while children:
             pid = next(iter(children))
             results.update(_collect(pid, children.pop(pid)[1]))
@@ -82,36 +83,41 @@ def share(tasks: int, size: int, work: Callable[[int, int], T]) -> list[T]:
     return [results[task] for task in range(tasks)]
 
 
-def _take(queue: int, member: int, work: Callable[[int, int], T]) -> list[tuple[int, T]]:
-    """Run tasks from the queue until it is empty."""
-    done: list[tuple[int, T]] = []
+def _take(queue: int, member: int, work: Callable[[int, int], T],
+          keep: Callable[[int, T], object]) -> None:
+    """Run tasks from the queue until it is empty, handing each result to `keep`."""
     while True:
         number = os.read(queue, _NUMBER)
         if not number:
-            return done
+            return
         if len(number) != _NUMBER:
             raise OutputError(f"task queue out of step (read {len(number)} bytes)")
         task = int.from_bytes(number, "little")
-        done.append((task, work(task, member)))
+        keep(task, work(task, member))
 
 
 def _child(queue: int, send: int, member: int, work: Callable[[int, int], object]) -> None:
+    """A child's whole life: its tasks, then its results as a stream of pickles, each
+    task's `(task, result)` pickled as soon as it is done (so that the pickling overlaps
+    the others' work), ending with `("done", None)` or `("error", exception)`."""
     code = 1
     try:
+        stream: list[bytes] = []
         try:
-            message: tuple[str, object] = ("done", _take(queue, member, work))
+            _take(queue, member, work, lambda task, result: stream.append(
+                pickle.dumps((task, result), pickle.HIGHEST_PROTOCOL)))
+            stream.append(pickle.dumps(("done", None)))
             code = 0
-        except BaseException as error:
-            message = ("error", error)
-        try:
-            data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-        except Exception as error:
-            data = pickle.dumps(("error", OutputError(f"worker process failed: {error!r} "
-                                                      f"(while handing back {message[1]!r})")))
-            code = 1
-        view = memoryview(data)
-        while view:
-            view = view[os.write(send, view):]
+        except BaseException as error:  # handed to the parent as it is
+            try:
+                stream.append(pickle.dumps(("error", error), pickle.HIGHEST_PROTOCOL))
+            except Exception as failure:  # an exception that cannot be pickled
+                stream.append(pickle.dumps(("error", OutputError(
+                    f"worker process failed: {error!r} (not picklable: {failure})"))))
+        for data in stream:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(send, view):]
     finally:
         os._exit(code)
 
@@ -128,16 +134,22 @@ def _collect(pid: int, reply: int) -> list[tuple[int, T]]:
     finally:
         os.close(reply)
     _, status = os.waitpid(pid, 0)
-    data = b"".join(chunks)
-    kind: str = "died"
-    value: Any = None
+    stream = io.BytesIO(b"".join(chunks))
+    results: list[tuple[int, T]] = []
+    end: tuple[str, Any] = ("died", None)  # unless the stream says how it ended
     try:
-        if data:
-            kind, value = pickle.loads(data)
+        while stream.tell() < len(stream.getbuffer()):
+            item = pickle.load(stream)
+            if isinstance(item[0], int):
+                results.append(item)
+            else:
+                end = item
+                break
     except Exception:  # cut short: the child died while sending
-        kind = "died"
+        end = ("died", None)
+    kind, value = end
     if kind == "done":
-        return cast(list[tuple[int, T]], value)
+        return results
     if kind == "error" and isinstance(value, BaseException):
         raise value
     if os.WIFSIGNALED(status):
