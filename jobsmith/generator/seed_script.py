@@ -80,6 +80,8 @@ def job_line(entry: Mapping[str, Any]) -> bytes:
 def upstream_first(after: Mapping[str, Sequence[str]]) -> list[str]:
     """Job names ordered so that each job's `after` upstreams come before it; otherwise
     in name order. Cycles are spec errors found earlier; any left go last, by name."""
+    if not any(after.values()):  # no job names another: name order, as the heap gives
+        return sorted(after)
     waiting = {name: {u for u in upstreams if u in after and u != name}
                for name, upstreams in after.items()}
     downstream: dict[str, list[str]] = {name: [] for name in after}
