@@ -15,7 +15,9 @@ A child ends with `os._exit` whatever happens, so it never runs the parent's cle
 in a child is raised again in this process; a child that dies (a signal, the OOM
 killer) is an `OutputError`. When this process stops early for any reason, its
 children are killed and reaped before the exception leaves `share`, so no child
-writes anything after it.
+writes anything after it; when it is killed outright, each child sees that it has a new
+parent before its next task and stops (it would otherwise work through the queue,
+holding OUT's lock).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ _NUMBER = 4  # bytes per task number in the queue
 # What a pipe holds for certain (one page, when the user's pipe quota is used up), so the
 # whole queue is written before the fork without ever blocking.
 MAX_TASKS = 4096 // _NUMBER
+
+
+class _Orphaned(Exception):
+    """A child's parent is gone."""
 
 
 class WorkerDied(OutputError):
@@ -61,13 +67,14 @@ def share(tasks: int, size: int, work: Callable[[int, int], T]) -> list[T]:
     # What the children share with this process stays out of the collector's reach: a
     # full collection in a child would touch (and so copy) every page of it.
     gc.freeze()
+    parent = os.getpid()
     try:
         for member in range(1, size):
             reply, send = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: never returns
                 os.close(reply)
-                _child(queue, send, member, work)
+                _child(queue, send, member, work, parent)
             os.close(send)
             children[pid] = (member, reply)
         _take(queue, 0, work, results.__setitem__)
@@ -84,9 +91,13 @@ def share(tasks: int, size: int, work: Callable[[int, int], T]) -> list[T]:
 
 
 def _take(queue: int, member: int, work: Callable[[int, int], T],
-          keep: Callable[[int, T], object]) -> None:
-    """Run tasks from the queue until it is empty, handing each result to `keep`."""
+          keep: Callable[[int, T], object], parent: int | None = None) -> None:
+    """Run tasks from the queue until it is empty, handing each result to `keep`; in a
+    child, only while its `parent` lives (a parent killed outright, SIGTERM or SIGKILL,
+    cannot stop its children itself: they stop after the task at hand)."""
     while True:
+        if parent is not None and os.getppid() != parent:
+            raise _Orphaned
         number = os.read(queue, _NUMBER)
         if not number:
             return
@@ -96,7 +107,8 @@ def _take(queue: int, member: int, work: Callable[[int, int], T],
         keep(task, work(task, member))
 
 
-def _child(queue: int, send: int, member: int, work: Callable[[int, int], object]) -> None:
+def _child(queue: int, send: int, member: int, work: Callable[[int, int], object],
+           parent: int) -> None:
     """A child's whole life: its tasks, then its results as a stream of pickles, each
     task's `(task, result)` pickled as soon as it is done (so that the pickling overlaps
     the others' work), ending with `("done", None)` or `("error", exception)`."""
@@ -105,9 +117,11 @@ def _child(queue: int, send: int, member: int, work: Callable[[int, int], object
         stream: list[bytes] = []
         try:
             _take(queue, member, work, lambda task, result: stream.append(
-                pickle.dumps((task, result), pickle.HIGHEST_PROTOCOL)))
+                pickle.dumps((task, result), pickle.HIGHEST_PROTOCOL)), parent)
             stream.append(pickle.dumps(("done", None)))
             code = 0
+        except _Orphaned:
+            os._exit(1)  # nobody to hand anything to
         except BaseException as error:  # handed to the parent as it is
             try:
                 stream.append(pickle.dumps(("error", error), pickle.HIGHEST_PROTOCOL))

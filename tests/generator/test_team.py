@@ -12,6 +12,8 @@ import importlib
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -191,3 +193,60 @@ def test_a_worker_killed_while_generating_leaves_the_previous_output(
     shutil.rmtree(tmp_path / "pids")
     generate(tmp_path / "jobs", out, workers=2)  # the lock went with the run
     assert "changed" in (out / "pipelines" / "team0" / "job1.groovy").read_text()
+
+
+ORPHAN = """
+import os, sys
+from jobsmith.generator.team import share
+here = sys.argv[1]
+os.open(os.path.join(here, "alive"), os.O_WRONLY)  # kept open: by the child too, once forked
+ready = os.open(os.path.join(here, "ready"), os.O_WRONLY)
+never, _ = os.pipe()
+
+def work(task, member):
+    if member == 0:  # this process: says so, then waits to be killed
+        os.write(ready, b"0")
+        os.read(never, 1)
+    if os.path.exists(os.path.join(here, "released")):
+        open(os.path.join(here, "another task"), "w").close()
+        return task
+    os.write(ready, b"1")
+    release = os.open(os.path.join(here, "release"), os.O_RDONLY)
+    os.read(release, 1)
+    open(os.path.join(here, "released"), "w").close()
+    return task
+
+share(6, 2, work)
+"""
+
+
+def test_a_child_whose_parent_was_killed_stops_after_the_task_at_hand(tmp_path: Path) -> None:
+    # A parent killed outright (SIGKILL, or SIGTERM from an aborted seed build) cannot
+    # stop its children: they must see it themselves, not work through the whole queue
+    # holding OUT's lock. Here the child is held in its first task until the parent is
+    # dead; the tasks left in the queue would leave a mark.
+    for name in ("alive", "ready", "release"):
+        os.mkfifo(tmp_path / name)
+    alive = os.open(tmp_path / "alive", os.O_RDONLY | os.O_NONBLOCK)
+    ready = os.open(tmp_path / "ready", os.O_RDONLY | os.O_NONBLOCK)
+    helper = subprocess.Popen([sys.executable, "-c", ORPHAN, str(tmp_path)])
+    try:
+        os.set_blocking(ready, True)
+        seen = b""
+        while len(seen) < 2:  # both members are in a task
+            seen += os.read(ready, 2 - len(seen))
+        assert sorted(seen) == [ord("0"), ord("1")]
+        helper.kill()
+        helper.wait()
+        release = os.open(tmp_path / "release", os.O_WRONLY)
+        os.write(release, b"x")
+        os.close(release)
+        os.set_blocking(alive, True)
+        assert os.read(alive, 1) == b""  # the child has exited (it held the last writer)
+    finally:
+        helper.kill()
+        helper.wait()
+        os.close(alive)
+        os.close(ready)
+    assert (tmp_path / "released").exists()
+    assert not (tmp_path / "another task").exists()
