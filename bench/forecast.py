@@ -19,7 +19,7 @@ Baselines, measured in the same run: the previous implementation (main at
 forecast_trees.PREVIOUS, unpacked from git history and run in its own process on the
 same tree); main before the fifth session's work on the forecast's speed
 (forecast_trees.BEFORE) against this code, both run the same way (each in its own
-process, the forecast without the table, best of three, one after the other); and the
+process, the forecast and its table, best of three, one after the other); and the
 straightforward minute-by-minute reference simulation of the tests
 (tests/forecast/reference.py) on a slice of the jobs, with identical results.
 """
@@ -148,8 +148,8 @@ def main() -> None:
                         f"ADVICE DIFFERS: {then['advice']} then, {now['advice']} now")
                     same += "" if then["runs"] == now["runs"] else (
                         f"; RUNS DIFFER: {then['runs']:,} then, {now['runs']:,} now")
-                    row(f"the same without the table, each in its own process: main before "
-                        f"this session ({BEFORE[:7]}) and now; {same}", "",
+                    row(f"the same, each in its own process: main before this session "
+                        f"({BEFORE[:7]}) and now; {same}", "",
                         f"{now['cpu']:.2f} s", f"before: {then['cpu']:.2f} s",
                         f"{then['cpu'] / now['cpu']:.2f}x faster")
             command = [sys.executable, "-m", "jobsmith", "schedule", str(root), "--from",
