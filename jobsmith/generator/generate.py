@@ -164,7 +164,6 @@ class _Spool:
             view = view[done:]
 
 
-
 def _runs(spools: list[_Spool], order: list[str],
           line_at: dict[str, tuple[int, int, int]]) -> Iterator[Extent]:
     """The jobs' lines in `order`, as runs: lines next to each other in one spool (which

@@ -173,7 +173,7 @@ def write_file(staging: Path, target: Path, relative: str, data: bytes) -> bool:
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
     finally:
         os.close(fd)
     return True
@@ -218,7 +218,7 @@ def _write_pieces(fd: int, pieces: Iterable[bytes | Extent]) -> None:
         if not isinstance(piece, Extent):
             pending.append(piece)
             continue
-        _write_all(fd, b"".join(pending))
+        write_all(fd, b"".join(pending))
         pending.clear()
         offset, left = piece.offset, piece.length
         while left and kernel_copy:
@@ -232,8 +232,8 @@ def _write_pieces(fd: int, pieces: Iterable[bytes | Extent]) -> None:
                 kernel_copy = False
             offset, left = offset + done, left - done
         if left:
-            _write_all(fd, os.pread(piece.fd, left, offset))
-    _write_all(fd, b"".join(pending))
+            write_all(fd, os.pread(piece.fd, left, offset))
+    write_all(fd, b"".join(pending))
 
 
 # What `copy_file_range` raises where it cannot copy between these two files at all.
@@ -241,7 +241,8 @@ _NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPN
                              errno.EBADF})
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to `fd` (`os.write` may take only part of it)."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]

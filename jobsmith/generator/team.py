@@ -31,7 +31,7 @@ import signal
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from jobsmith.generator.output import OutputError
+from jobsmith.generator.output import OutputError, write_all
 
 T = TypeVar("T")
 
@@ -129,9 +129,7 @@ def _child(queue: int, send: int, member: int, work: Callable[[int, int], object
                 stream.append(pickle.dumps(("error", OutputError(
                     f"worker process failed: {error!r} (not picklable: {failure})"))))
         for data in stream:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(send, view):]
+            write_all(send, data)
     finally:
         os._exit(code)
 
