@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import calendar
 import functools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, _tzpath, available_timezones
 
 from jobsmith.cron.errors import CronError
 
@@ -26,8 +27,66 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@cache
 def is_known_zone(name: str) -> bool:
-    return name in _known_zones()
+    """`name in zoneinfo.available_timezones()`, without reading every zone file: that
+    set is the `tzdata` package's list of zones, plus every file whose first four bytes
+    are `TZif` that `os.walk` (not following links to directories) finds below a TZPATH
+    directory, except in its `right/` and `posix/` directories, named by its path
+    relative to that directory; `posixrules` is never in it. This follows the same
+    path, listing each directory on the way as the walk does (so an entry's name is
+    matched exactly, whatever the file system's case rules)."""
+    if name == "posixrules":
+        return False
+    if name in _tzdata_zones():
+        return True
+    parts = name.split("/")
+    return any(_walk_finds(root, parts) for root in _tzpath.TZPATH if os.path.exists(root))
+
+
+@cache
+def _tzdata_zones() -> frozenset[str]:
+    """The zones the `tzdata` package lists (`available_timezones` reads the same file)."""
+    from importlib import resources
+
+    try:
+        with resources.files("tzdata").joinpath("zones").open("r") as lines:
+            return frozenset(zone.strip() for zone in lines if zone.strip())
+    except (ImportError, FileNotFoundError):
+        return frozenset()
+
+
+def _walk_finds(root: str, parts: list[str]) -> bool:
+    """Whether `os.walk(root)`, pruned as `available_timezones` prunes it, yields the file
+    `"/".join(parts)` below `root`, and the file starts with `TZif`."""
+    directory = root
+    for depth, part in enumerate(parts):
+        try:
+            with os.scandir(directory) as listing:  # the walk skips a directory it cannot list
+                entry = next((item for item in listing if item.name == part), None)
+        except OSError:
+            return False
+        if entry is None:
+            return False
+        path = os.path.join(directory, part)
+        if depth == len(parts) - 1:  # a directory (or a link to one) is no TZif file
+            return _starts_tzif(path)
+        try:
+            is_dir = entry.is_dir()
+        except OSError:  # as the walk counts it
+            is_dir = False
+        if not is_dir or os.path.islink(path) or (depth == 0 and part in ("right", "posix")):
+            return False
+        directory = path
+    return False  # no parts: the empty name
+
+
+def _starts_tzif(path: str) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(4) == b"TZif"
+    except Exception:  # as `available_timezones` counts it
+        return False
 
 
 def get_zone(name: str, line: int = 0, col: int = 0) -> ZoneInfo:
