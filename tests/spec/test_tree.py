@@ -181,3 +181,36 @@ def test_job_spec_is_what_model_construct_makes(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(tree, "job_spec", compared)
     jobs = load_tree(EXAMPLES).jobs
     assert made_for == jobs and len(jobs) >= 8
+
+
+def test_one_stage_is_what_model_construct_makes(tmp_path: Path) -> None:
+    """`model.one_stage` (a command or artifact job's one stage, `JobSpec.steps`) builds
+    its Stage without pydantic's per-field loop: for every example job with a `command`
+    and a job-level artifact, the same fields (in order), fields set, extras and private
+    state as `Stage.model_construct` gives, frozen, and the same dump."""
+    from jobsmith.spec.model import one_stage
+
+    jobs = list(load_tree(EXAMPLES).jobs.values())
+    jobs.append(_tree(tmp_path, {"d/j.yaml": "artifact: {url: 'https://x.example.com/t', "
+                                 "sha256: '%s'}\ncommand: [--fast]\n" % ("a" * 64)}
+                      ).jobs["d/j"])
+    single = [job for job in jobs if job.stages is None]
+    assert len(single) >= 4 and any(job.artifact is not None for job in single)
+    assert any(job.command is not None and job.artifact is None for job in single)
+    for job in single:
+        made = one_stage(job.base_name, job.command, job.artifact)
+        expected = Stage.model_construct(name=job.base_name, command=job.command,
+                                         artifact=job.artifact, agent=None, on_each=None,
+                                         timeout=None, retries=None, env={}, outputs=())
+        assert type(made) is Stage
+        assert list(made.__dict__.items()) == list(expected.__dict__.items())
+        assert made.model_fields_set == expected.model_fields_set
+        assert made.__pydantic_extra__ == expected.__pydantic_extra__
+        assert made.__pydantic_private__ == expected.__pydantic_private__
+        assert made == expected
+        assert made.model_dump() == expected.model_dump()
+        assert job.steps == (made,)
+        with pytest.raises(Exception, match="frozen"):
+            made.name = "other"
+        made.env["X"] = "1"  # each stage has its own env dict, as model_construct's
+        assert one_stage(job.base_name, job.command, job.artifact).env == {}
