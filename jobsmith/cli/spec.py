@@ -89,9 +89,13 @@ def _count(number: int, noun: str) -> str:
 @reports_errors
 def generate(spec_root: str, out: str) -> None:
     """Write OUT/dsl, OUT/pipelines and OUT/manifest.json for SPEC_ROOT."""
-    from jobsmith.generator import generate as run_generate
+    from jobsmith.spec.ahead import DiscoveryAhead
 
-    result = run_generate(Path(spec_root), Path(out))
+    # The tree is walked in a helper process while this one imports the generator.
+    with DiscoveryAhead(Path(spec_root)) as ahead:
+        from jobsmith.generator import generate as run_generate
+
+        result = run_generate(Path(spec_root), Path(out), ahead=ahead)
     stats = result.stats
     click.echo(
         f"{out}: {_count(result.jobs, 'job')}, {_count(result.folders, 'folder')}; "

@@ -40,8 +40,10 @@ from jobsmith.generator.seed_script import (
     upstream_first,
 )
 from jobsmith.generator.team import MAX_TASKS, share
+from jobsmith.spec.ahead import DiscoveryAhead
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
-from jobsmith.spec.tree import SpecFile, SpecLoader, discover, folders_of, tree_links
+from jobsmith.spec.jobfiles import SpecFile, discover, folders_of
+from jobsmith.spec.tree import SpecLoader, tree_links
 
 MANIFEST = "manifest.json"
 CHUNK = 20  # jobs per task of the team (more when there would be over MAX_TASKS)
@@ -189,13 +191,14 @@ def _workers(jobs: int) -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def generate(spec_root: Path, out: Path, workers: int | None = None) -> GenerateResult:
+def generate(spec_root: Path, out: Path, workers: int | None = None,
+             ahead: DiscoveryAhead | None = None) -> GenerateResult:
     """Validate every spec below `spec_root` and replace `out` with the generated Groovy.
 
     Raises SpecError, listing every problem, when any spec is invalid; `out` is then
-    left as it was.
+    left as it was. `ahead`: the tree's discovery, started earlier (`spec.ahead`).
     """
-    discovery = discover(Path(spec_root))
+    discovery = ahead.result() if ahead is not None else discover(Path(spec_root))
     problems = list(discovery.problems)
     folders = folders_of(discovery.full_names)
     script = seed_script(out)
