@@ -59,7 +59,7 @@ class GenerateResult:
 
 
 class _JobOutcome(NamedTuple):
-    entry: str  # its entry's text in the manifest (`entry_text`)
+    entry: str  # its line in the manifest's jobs (`manifest_line`)
     after: tuple[str, ...]
     plugins: tuple[str, ...]
     written: bool  # its pipeline file (not linked unchanged)?
@@ -105,7 +105,8 @@ class _Batch:
             lines.append(line)
             lines.append(LINE_BREAK)  # so that the lines of a run are its data as they are
             outcomes.append(_JobOutcome(
-                entry_text(job, rendered, pipeline, line, plugins), tuple(job.after),
+                manifest_line(spec.full_name, entry_text(job, rendered, pipeline, line,
+                                                         plugins)), tuple(job.after),
                 plugins, written,
                 links if links.after or links.category else None,
                 (member, spool.reserve(len(line) + len(LINE_BREAK)), len(line))))
@@ -114,20 +115,27 @@ class _Batch:
 
 
 # The manifest is written indented (for review), which `json` does in pure Python: each
-# worker encodes its jobs' entries (`entry.entry_text`), and the collecting process only
-# puts them together.
+# worker encodes its jobs' lines (`manifest_line`, of `entry.entry_text`), and the
+# collecting process only puts them together.
 _INDENT = 2
+_INNER = " " * (2 * _INDENT)
+# `json.dumps(name, ensure_ascii=False)`, without a new encoder per call (`dumps` makes
+# one whenever an argument differs from its defaults).
+_NAME = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def manifest_line(name: str, entry: str) -> str:
+    """A job's line in the manifest's `jobs` (`entry`: `entry_text` of its entry)."""
+    return f"{_INNER}{_NAME(name)}: {entry}"
 
 
 def manifest_text(manifest: dict[str, Any], entries: dict[str, str]) -> str:
     """`json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)` with
-    `manifest["jobs"]` made of `entries` (job name -> `entry_text` of its entry)."""
+    `manifest["jobs"]` made of `entries` (job name -> `manifest_line` of its entry)."""
     head = json.dumps({**manifest, "jobs": {}}, indent=_INDENT, sort_keys=True,
                       ensure_ascii=False)
-    inner = " " * (2 * _INDENT)
     jobs = "{}" if not entries else "{\n" + ",\n".join(
-        f"{inner}{json.dumps(name, ensure_ascii=False)}: {entries[name]}"
-        for name in sorted(entries)) + "\n" + " " * _INDENT + "}"
+        [entries[name] for name in sorted(entries)]) + "\n" + " " * _INDENT + "}"
     # The only `"jobs": {}` one level deep: any other text there is in a string (so has
     # no raw line break) or deeper.
     key = "\n" + " " * _INDENT + '"jobs": '
@@ -232,10 +240,12 @@ def generate(spec_root: Path, out: Path, workers: int | None = None,
             after[name] = outcome.after
             plugins.update(outcome.plugins)
             line_at[name] = outcome.line
-            links.append(outcome.links or TreeLinks(name))
+            if outcome.links is not None:
+                links.append(outcome.links)
             output.record(pipeline, outcome.written)
         if not problems:
-            problems.extend(check_links(links))
+            # The jobs that name no other job only need to exist for the checks.
+            problems.extend(check_links(links, known=entries))
             limits = category_limits(links)
             if limits:
                 manifest["throttle_categories"] = limits
