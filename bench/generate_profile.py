@@ -55,7 +55,7 @@ def measure(root: str) -> None:
     from jobsmith.generator import generate as generate_module
     from jobsmith.spec import tree
 
-    generate_py = sys.modules["jobsmith.generator.generate"]
+    generate_py = sys.modules["jobsmith.generator.build"]
     spent: dict[str, float] = {"import": _cpu() - started}
     for owner, name, phase in ((generate_py, "discover", "discover"),
                                (tree, "read_spec_file", "read"),

@@ -89,10 +89,11 @@ def _count(number: int, noun: str) -> str:
 @reports_errors
 def generate(spec_root: str, out: str) -> None:
     """Write OUT/dsl, OUT/pipelines and OUT/manifest.json for SPEC_ROOT."""
-    from jobsmith.spec.ahead import DiscoveryAhead
+    from jobsmith.generator.ahead import GenerateAhead
 
-    # The tree is walked in a helper process while this one imports the generator.
-    with DiscoveryAhead(Path(spec_root)) as ahead:
+    # The tree is walked and the seed script rendered in a helper process while this
+    # one imports the generator.
+    with GenerateAhead(Path(spec_root), Path(out)) as ahead:
         from jobsmith.generator import generate as run_generate
 
         result = run_generate(Path(spec_root), Path(out), ahead=ahead)

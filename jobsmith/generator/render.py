@@ -1,22 +1,15 @@
-"""Render one job to its seed data and declarative pipeline, and the seed's script.
+"""Render one job to its seed data and declarative pipeline.
 
 The job's data (description, parameters, pipeline text, properties) is what the seed's
 fixed Job DSL script reads (see `seed_script`); the pipeline's text comes from
-`pipeline.pipeline_text`. The seed's script is a template (`templates/jobsmith.groovy.j2`),
-which receives values only through the `groovy` filter (`groovy_string`): the
-environment's `finalize` hook rejects any other text, so it cannot print one raw.
+`pipeline.pipeline_text`. The seed's script itself is rendered by `seed_template`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-import jinja2
-
-from jobsmith import __version__
-from jobsmith.generator.groovy import GroovyCode, groovy_string
 from jobsmith.generator.pipeline import pipeline_text
 from jobsmith.generator.properties import job_properties
 from jobsmith.generator.ttl import Expectation, expectation
@@ -30,41 +23,6 @@ class RenderedJob:
     ttl: float | None
     expected: Expectation | None  # the missed-run expectation (`ttl.expectation`)
     schedule: str | None  # the cron trigger's text (`Schedule.jenkins_text`); None: none
-
-
-# A tuple, not `GroovyCode | bool | int`: that union would be built again on each call,
-# and `_finalize` runs for every value a template prints.
-_PRINTABLE = (GroovyCode, bool, int)
-
-
-def _finalize(value: Any) -> Any:
-    if value is None:
-        raise ValueError("template printed None")
-    if isinstance(value, _PRINTABLE):
-        return value
-    raise TypeError(f"template printed raw text {value!r}; pass it through |groovy")
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("jobsmith", "templates"),
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
-        # The template is package data: compiled once, never checked for changes.
-        auto_reload=False,
-    )
-    env.filters.update(groovy=groovy_string)
-    return env
-
-
-@cache
-def _template(name: str) -> jinja2.Template:
-    return _environment().get_template(name)
 
 
 def missed_run_ttl(job: JobSpec) -> float | None:
@@ -129,11 +87,3 @@ def render_job(job: JobSpec) -> RenderedJob:
 
 def folder_data(folder: str) -> dict[str, str]:
     return {"name": folder, "description": f"Jobs under {folder}, managed by jobsmith."}
-
-
-def render_seed_script(data_path: str, data_format: int) -> str:
-    """The seed's fixed Job DSL script, reading its data from `data_path` (relative to
-    the seed workspace)."""
-    return _template("jobsmith.groovy.j2").render(
-        version=GroovyCode(__version__), data_path=data_path, data_format=data_format,
-    )

@@ -17,33 +17,25 @@ import hashlib
 import heapq
 import json
 import os
-import posixpath
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from jobsmith import __version__
 from jobsmith.generator.output import Extent
-from jobsmith.generator.render import folder_data, render_seed_script
+from jobsmith.generator.render import folder_data
+from jobsmith.generator.seed_template import (
+    DATA,
+    DATA_FORMAT,
+    DEFAULT_OUT,
+    SCRIPT,
+    data_path,
+    render_seed_script,
+    seed_script,
+)
 
-SCRIPT = "dsl/jobsmith.groovy"  # its base name must be a Java identifier (Job DSL)
-DATA = "dsl/jobsmith.json"
-DATA_FORMAT = 1
-DEFAULT_OUT = "out"  # where the Jenkinsfile's `jobsmith generate ... -o out` writes
-
-
-def data_path(out: str | os.PathLike[str], workspace: str | os.PathLike[str] | None = None,
-              ) -> str:
-    """The data file's path as the seed script names it: relative to `workspace`
-    (default: the current directory; a relative `out` lies in it), never absolute."""
-    base = os.path.abspath(workspace if workspace is not None else os.curdir)
-    relative = os.path.relpath(os.path.join(base, out, DATA), base)
-    return posixpath.normpath(relative.replace(os.sep, "/"))
-
-
-def seed_script(out: str | os.PathLike[str] = DEFAULT_OUT,
-                workspace: str | os.PathLike[str] | None = None) -> str:
-    """The text of `OUT/dsl/jobsmith.groovy` for output directory `out`."""
-    return render_seed_script(data_path(out, workspace), DATA_FORMAT)
+__all__ = ["DATA", "DATA_FORMAT", "DEFAULT_OUT", "LINE_BREAK", "SCRIPT", "approval_hash",
+           "data_path", "job_line", "render_seed_script", "seed_approval_hash", "seed_data",
+           "seed_script", "upstream_first"]
 
 
 def approval_hash(script: str) -> str:

@@ -1,7 +1,7 @@
 """Job specs: YAML files in, a validated and frozen model out.
 
 The names below are loaded when first used, so that a light module of this package
-(`jobfiles`, `ahead`: finding the job files) does not import the validation model.
+(`jobfiles`: finding the job files) does not import the validation model.
 """
 
 from __future__ import annotations

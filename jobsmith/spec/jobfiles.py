@@ -2,7 +2,7 @@
 job's file and full name, and the problems of names and duplicates (`discover`).
 
 Light on imports (no validation model): `jobsmith generate` walks the tree in a helper
-process while it imports the rest (`spec.ahead`).
+process while it imports the rest (`generator.ahead`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class SpecFile:
         return Path(self.display)
 
     def __reduce__(self) -> tuple[type[SpecFile], tuple[str, str]]:
-        # Pickled as its two fields (`spec.ahead` sends thousands): a frozen dataclass's
+        # Pickled as its two fields (`generator.ahead` sends thousands): a frozen dataclass's
         # default state takes ~2.5 us each to load, this ~0.5 us (its Path is made again).
         return SpecFile, (self.display, self.full_name)
 

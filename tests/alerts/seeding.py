@@ -1,7 +1,7 @@
 """Seed runs in the simulation: the real `jobsmith generate` and `jobsmith expect`.
 
 A seed run at virtual time `at` writes the specs in force then to a spec tree of its
-own, generates it (`generator.generate.generate`: the real manifest, with each job's
+own, generates it (`generator.build.generate`: the real manifest, with each job's
 `ttl`, `run_bound` and schedule), and calls `seed.after_seed.expect_after_seed` with the
 previous seed run's manifest and start, and with what Jenkins would say of each job
 (`JobState`): its last completed build, the result of the one before, whether one runs.
@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jobsmith.generator.generate import generate
+from jobsmith.generator.build import generate
 from jobsmith.seed.after_seed import Previous, expect_after_seed
 from jobsmith.seed.expect import JobState, LastBuild
 

@@ -10,7 +10,7 @@ import pytest
 
 from jobsmith.errors import SpecError
 from jobsmith.generator import generate
-from jobsmith.generator.generate import CHUNK
+from jobsmith.generator.build import CHUNK
 
 
 def _tree(root: Path, count: int) -> Path:

@@ -175,7 +175,7 @@ def test_the_manifest_is_json_dumps_indented(jobs: Path, tmp_path: Path) -> None
 
 
 def test_a_manifest_without_jobs_is_json_dumps_too() -> None:
-    from jobsmith.generator.generate import manifest_text
+    from jobsmith.generator.build import manifest_text
 
     manifest = {"folders": [], "jobs": {}, "zeta": {"jobs": {}}, "alpha": "\n  \"jobs\": {}"}
     assert manifest_text(manifest, {}) == json.dumps(manifest, indent=2, sort_keys=True,

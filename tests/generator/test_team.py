@@ -25,7 +25,7 @@ from jobsmith.generator.team import MAX_TASKS, WorkerDied, share
 from jobsmith.spec.model import JobSpec
 
 # The module (the package exports its function under the same name).
-generate_module = importlib.import_module("jobsmith.generator.generate")
+generate_module = importlib.import_module("jobsmith.generator.build")
 
 
 class Handshake:

@@ -1,6 +1,7 @@
-"""`DiscoveryAhead`: the tree walked in a forked helper gives exactly what `discover`
-gives here, and whatever happens to the helper (it raises, it is killed, it is left
-blocked) the result is still `discover`'s, errors included, and no helper is left.
+"""`GenerateAhead`: the tree walked and the seed script rendered in a forked helper give
+exactly what `discover` and `seed_script` give here, and whatever happens to the helper
+(it raises, it is killed, it is left blocked) the results are still theirs, errors
+included, and no helper is left.
 The helpers are held with pipes, not timing: the test's own `discover` stand-in blocks
 only in the helper (a different pid) until the test lets it go."""
 
@@ -16,11 +17,13 @@ from pathlib import Path
 import pytest
 
 from jobsmith.errors import SpecError
-from jobsmith.spec import ahead as ahead_module
-from jobsmith.spec.ahead import DiscoveryAhead
+from jobsmith.generator import ahead as ahead_module
+from jobsmith.generator.ahead import GenerateAhead
+from jobsmith.generator.seed_template import seed_script
 from jobsmith.spec.jobfiles import Discovery, discover
 
 SPEC = "command: echo hi\n"
+OUT = Path("some/out")
 
 
 @pytest.fixture
@@ -37,17 +40,19 @@ def tree(tmp_path: Path) -> Path:
 def test_the_helpers_discovery_is_discovers(tree: Path) -> None:
     here = discover(tree)
     assert here.problems and len(here.files) > 3  # names, duplicates, reserved, collisions
-    with DiscoveryAhead(tree) as ahead:
-        found = ahead.result()
+    with GenerateAhead(tree, OUT) as ahead:
+        found = ahead.discovery()
+        script = ahead.script()
     assert found == here
+    assert script == seed_script(OUT)
     assert [spec.path for spec in found.files] == [Path(spec.display) for spec in here.files]
 
 
 def test_a_root_that_is_no_directory_is_discovers_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as expected:
         discover(tmp_path / "missing")
-    with DiscoveryAhead(tmp_path / "missing") as ahead, pytest.raises(SpecError) as raised:
-        ahead.result()
+    with GenerateAhead(tmp_path / "missing", OUT) as ahead, pytest.raises(SpecError) as raised:
+        ahead.discovery()
     assert str(raised.value) == str(expected.value)
 
 
@@ -80,14 +85,14 @@ def _gone(pid: int) -> bool:
 def helpers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The pids of the helpers started in the test."""
     pids: list[int] = []
-    start = DiscoveryAhead.__init__
+    start = GenerateAhead.__init__
 
-    def recorded(self: DiscoveryAhead, root: Path) -> None:
-        start(self, root)
+    def recorded(self: GenerateAhead, root: Path, out: Path) -> None:
+        start(self, root, out)
         assert self._pid is not None
         pids.append(self._pid)
 
-    monkeypatch.setattr(DiscoveryAhead, "__init__", recorded)
+    monkeypatch.setattr(GenerateAhead, "__init__", recorded)
     yield pids
     assert all(_gone(pid) for pid in pids)
 
@@ -95,11 +100,13 @@ def helpers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 def test_a_helper_killed_before_it_answers(tree: Path, monkeypatch: pytest.MonkeyPatch,
                                            helpers: list[int]) -> None:
     release = _held(monkeypatch, discover)
-    with DiscoveryAhead(tree) as ahead:
+    with GenerateAhead(tree, OUT) as ahead:
         os.kill(helpers[0], signal.SIGKILL)
-        found = ahead.result()
+        found = ahead.discovery()
+        script = ahead.script()
     os.close(release)
     assert found == discover(tree)
+    assert script == seed_script(OUT)
 
 
 def test_a_helper_that_raises(tree: Path, monkeypatch: pytest.MonkeyPatch,
@@ -108,9 +115,9 @@ def test_a_helper_that_raises(tree: Path, monkeypatch: pytest.MonkeyPatch,
         raise OSError("only in the helper")
 
     release = _held(monkeypatch, fails)
-    with DiscoveryAhead(tree) as ahead:
+    with GenerateAhead(tree, OUT) as ahead:
         os.write(release, b"x")
-        found = ahead.result()
+        found = ahead.discovery()
     os.close(release)
     assert found == discover(tree)
 
@@ -123,9 +130,9 @@ def test_a_helper_whose_result_cannot_be_sent(tree: Path, monkeypatch: pytest.Mo
         return found
 
     release = _held(monkeypatch, unpicklable)
-    with DiscoveryAhead(tree) as ahead:
+    with GenerateAhead(tree, OUT) as ahead:
         os.write(release, b"x")
-        found = ahead.result()
+        found = ahead.discovery()
     os.close(release)
     assert found == discover(tree)
 
@@ -133,26 +140,41 @@ def test_a_helper_whose_result_cannot_be_sent(tree: Path, monkeypatch: pytest.Mo
 def test_leaving_early_reaps_a_blocked_helper(tree: Path, monkeypatch: pytest.MonkeyPatch,
                                               helpers: list[int]) -> None:
     release = _held(monkeypatch, discover)
-    with pytest.raises(KeyboardInterrupt), DiscoveryAhead(tree):
+    with pytest.raises(KeyboardInterrupt), GenerateAhead(tree, OUT):
         raise KeyboardInterrupt
     os.close(release)
     assert _gone(helpers[0])
-    with DiscoveryAhead(tree) as ahead:  # and taking it twice is a mistake
-        ahead.result()
-        with pytest.raises(RuntimeError, match="taken or closed already"):
-            ahead.result()
+    ahead = GenerateAhead(tree, OUT)
+    ahead.close()  # closed before it was asked: everything is made here
+    assert ahead.discovery() == discover(tree)
+    assert ahead.script() == seed_script(OUT)
 
 
-def test_the_helper_loads_no_validation_model() -> None:
-    """What `generate` forks the helper from is small: the standard library and the
-    light modules (the model, YAML and jinja2 are imported meanwhile, not before)."""
+def test_the_helper_forks_from_a_small_process() -> None:
+    """What `generate` forks the helper from holds the standard library and the light
+    modules only (the model, YAML and the renderer are imported meanwhile)."""
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, jobsmith.cli.spec, jobsmith.spec.ahead; "
+        [sys.executable, "-c", "import sys, jobsmith.cli.spec, jobsmith.generator.ahead; "
                                "print(' '.join(sorted(sys.modules)))"],
         check=True, capture_output=True, text=True).stdout.split()
     heavy = [name for name in loaded if name.split(".")[0] in ("pydantic", "yaml", "jinja2")
-             or name in ("jobsmith.spec.model", "jobsmith.spec.tree", "jobsmith.generator")]
+             or name in ("jobsmith.spec.model", "jobsmith.spec.tree", "jobsmith.generator.build",
+                         "jobsmith.generator.render")]
     assert heavy == []
+
+
+def test_the_generate_command_never_loads_jinja2(tmp_path: Path) -> None:
+    """The helper renders the seed script: the command's own process has no use for
+    jinja2, and a change that imports it on the way would cost every run its import."""
+    root = Path(__file__).parents[2] / "examples" / "jobs"
+    run = ("import sys; from jobsmith.cli.app import cli; "
+           f"cli.main(['generate', {str(root)!r}, '-o', {str(tmp_path / 'out')!r}], "
+           "standalone_mode=False); print('jinja2' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", run], check=True, capture_output=True,
+                           text=True).stdout.split("\n")
+    assert shown[-2:] == ["False", ""]
+    assert (tmp_path / "out" / "dsl" / "jobsmith.groovy").read_text() == seed_script(
+        tmp_path / "out")
 
 
 def test_generate_gives_the_same_bytes_with_the_discovery_ahead(tmp_path: Path) -> None:
@@ -170,6 +192,6 @@ def test_generate_gives_the_same_bytes_with_the_discovery_ahead(tmp_path: Path) 
     for path in out.rglob("*"):  # written again, not found unchanged
         if path.is_file():
             path.write_bytes(b"")
-    with DiscoveryAhead(root) as ahead:
+    with GenerateAhead(root, out) as ahead:
         generate(root, out, ahead=ahead)
     assert files() == plain

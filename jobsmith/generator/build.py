@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from jobsmith import __version__
 from jobsmith.errors import Problem, SpecError
+from jobsmith.generator.ahead import GenerateAhead
 from jobsmith.generator.entry import entry_text
 from jobsmith.generator.naming import pipeline_path
 from jobsmith.generator.output import AtomicOutput, Extent, WriteStats, write_file
@@ -40,7 +41,6 @@ from jobsmith.generator.seed_script import (
     upstream_first,
 )
 from jobsmith.generator.team import MAX_TASKS, share
-from jobsmith.spec.ahead import DiscoveryAhead
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
 from jobsmith.spec.jobfiles import SpecFile, discover, folders_of
 from jobsmith.spec.tree import SpecLoader, tree_links
@@ -200,16 +200,19 @@ def _workers(jobs: int) -> int:
 
 
 def generate(spec_root: Path, out: Path, workers: int | None = None,
-             ahead: DiscoveryAhead | None = None) -> GenerateResult:
+             ahead: GenerateAhead | None = None) -> GenerateResult:
     """Validate every spec below `spec_root` and replace `out` with the generated Groovy.
 
     Raises SpecError, listing every problem, when any spec is invalid; `out` is then
-    left as it was. `ahead`: the tree's discovery, started earlier (`spec.ahead`).
+    left as it was. `ahead`: the tree's discovery and the seed script, started earlier
+    for the same `spec_root` and `out` (`generator.ahead`).
     """
-    discovery = ahead.result() if ahead is not None else discover(Path(spec_root))
+    if ahead is not None and (ahead.root, ahead.out) != (Path(spec_root), Path(out)):
+        raise ValueError(f"ahead was started for {ahead.root} -o {ahead.out}")
+    discovery = ahead.discovery() if ahead is not None else discover(Path(spec_root))
     problems = list(discovery.problems)
     folders = folders_of(discovery.full_names)
-    script = seed_script(out)
+    script = ahead.script() if ahead is not None else seed_script(out)
     manifest: dict[str, Any] = {
         "generator": f"jobsmith {__version__}",
         "script": SCRIPT,
