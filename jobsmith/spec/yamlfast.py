@@ -87,6 +87,20 @@ class FastResolver(BaseResolver):
             return STR
         return SEQ if kind is SequenceNode else MAP
 
+    @classmethod
+    def plain_tag(cls, value: str) -> str:
+        """`resolve(ScalarNode, value, (True, False))`: the tag of a plain scalar."""
+        resolvers = cls._by_first.get(value[:1], cls._wildcard)
+        if not resolvers:
+            return STR
+        tags = cls._tags
+        tag = tags.get(value)
+        if tag is None:
+            tag = next((tag for tag, regexp in resolvers if regexp.match(value)), STR)
+            if len(tags) < TAGS_KEPT:
+                tags[value] = tag
+        return tag
+
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         return None
 

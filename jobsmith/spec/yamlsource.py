@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from jobsmith.errors import Location, Problem
-from jobsmith.spec import yamlfast
+from jobsmith.spec import yamlfast, yamlline
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 200_000
@@ -73,6 +73,38 @@ class _NodeLocated(Located):
 _POSITIONS = ("values", "keys", "block_scalars", "quoted")
 
 
+class _TextLocated(_NodeLocated):
+    """A document `yamlline` read: its nodes are composed from its text only when a
+    position other than a top-level value's is first asked for."""
+
+    def __init__(self, data: dict[str, Any], top: set[str], text: str,
+                 display: str) -> None:
+        self.data = data
+        self._top = top
+        self._text = text
+        self._display = display
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_root":
+            loader = _Loader(self._text)
+            try:
+                self._root = loader.get_single_node()
+            finally:
+                loader.dispose()
+            return self._root
+        return super().__getattr__(name)
+
+    def value_at(self, path: Path_) -> Location | None:
+        if len(path) == 1 and "values" not in self.__dict__:
+            key = path[0]
+            if isinstance(key, str) and key in self._top:
+                offset = yamlline.value_offset(self._text, key)
+                return Location(self._display, *yamlline.line_column(self._text, offset))
+            if key not in self.data:
+                return None
+        return super().value_at(path)
+
+
 class _PyLoader(yaml.SafeLoader):
     """SafeLoader without timestamps: `2026-01-01` stays the string the user wrote."""
 
@@ -82,6 +114,7 @@ _PyLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+_line_read: Any = None  # `yamlline`'s reader, where libyaml composes what it declines
 # libyaml's parser is ten times faster; the pure-Python one explains syntax errors better,
 # so a document libyaml rejects is parsed again by it for the message.
 _Loader: Any = _PyLoader
@@ -92,6 +125,12 @@ if hasattr(yaml, "CSafeLoader"):
 
     _CLoader.prepare()
     _Loader = _CLoader
+    if not _CLoader._wildcard:  # the reader's `starts` hold only without wildcard resolvers
+        _line_read = yamlline.Reader(
+            _CLoader.plain_tag,
+            yamlline.constructor_of(_CLoader.yaml_constructors,
+                                    yaml.constructor.SafeConstructor()),
+            "".join(first for first, found in _CLoader._by_first.items() if found)).read
 
 
 def read_spec_file(path: str | os.PathLike[str], display: str) -> Located:
@@ -140,6 +179,10 @@ def _read(path: str | os.PathLike[str], whole_file: Any) -> bytes:
 
 
 def parse_text(text: str, display: str, loader_class: Any = None) -> Located:
+    if loader_class is None and _line_read is not None:
+        read = _line_read(text)
+        if read is not None:
+            return _TextLocated(read[0], read[1], text, display)
     loader = (loader_class or _Loader)(text)
     try:
         try:
