@@ -95,13 +95,18 @@ class _TextLocated(_NodeLocated):
         return super().__getattr__(name)
 
     def value_at(self, path: Path_) -> Location | None:
-        if len(path) == 1 and "values" not in self.__dict__:
-            key = path[0]
-            if isinstance(key, str) and key in self._top:
-                offset = yamlline.value_offset(self._text, key)
+        if "values" not in self.__dict__:
+            if len(path) == 1 and path[0] in self._top:
+                offset = yamlline.value_offset(self._text, str(path[0]))
                 return Location(self._display, *yamlline.line_column(self._text, offset))
-            if key not in self.data:
-                return None
+            data: Any = self.data
+            for part in path:  # a value that is not there has no position (`position`)
+                if isinstance(part, str):
+                    if not isinstance(data, dict) or part not in data:
+                        return None
+                elif not isinstance(data, list) or not 0 <= part < len(data):
+                    return None
+                data = data[part]
         return super().value_at(path)
 
 

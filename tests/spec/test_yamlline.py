@@ -313,13 +313,17 @@ def _example(draw: random.Random) -> str:
 
 
 def test_positions_of_top_level_values_come_from_the_text() -> None:
-    """`value_at` of a top-level value on its key's line is found without composing the
-    text; any other position composes it once."""
+    """`value_at` of a top-level value on its key's line, or of a value that is not
+    there, is found without composing the text; any other position composes it once."""
     located = parse_text(BENCH_SPEC, "jobs/x.yaml")
     assert type(located) is yamlsource._TextLocated
     assert located.value_at(("schedule",)) == ("jobs/x.yaml", 2, 11)
     assert located.value_at(("command",)) == ("jobs/x.yaml", 8, 10)
     assert located.value_at(("priority",)) is None
+    assert located.value_at(("throttle", "max_total")) is None  # not there: no position
+    assert located.value_at(("parameters", 1)) is None
+    assert located.value_at(("parameters", 0, "x")) is None
+    assert located.value_at(("retention", "builds", 0)) is None
     assert "_root" not in located.__dict__
     assert located.value_at(("parameters", 0, "name")) == ("jobs/x.yaml", 7, 12)
     assert "_root" in located.__dict__ and "values" not in located.__dict__
