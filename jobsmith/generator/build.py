@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -40,7 +40,7 @@ from jobsmith.generator.seed_script import (
     seed_script,
     upstream_first,
 )
-from jobsmith.generator.team import MAX_TASKS, share
+from jobsmith.generator.team import MAX_TASKS, shared
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
 from jobsmith.spec.jobfiles import SpecFile, discover, folders_of
 from jobsmith.spec.tree import SpecLoader, tree_links
@@ -233,8 +233,9 @@ def generate(spec_root: Path, out: Path, workers: int | None = None,
         after: dict[str, tuple[str, ...]] = {}
         line_at: dict[str, tuple[int, int, int]] = {}
         plugins = set(BASE_PLUGINS)
-        outcomes = chain.from_iterable(share(batch.tasks, size, batch.run))
-        for (spec, pipeline), outcome in zip(jobs, outcomes, strict=True):
+        # The results are handled as they come, between this process's own tasks.
+        results = spooled.enter_context(closing(shared(batch.tasks, size, batch.run)))
+        for (spec, pipeline), outcome in zip(jobs, chain.from_iterable(results), strict=True):
             if isinstance(outcome, list):
                 problems.extend(outcome)
                 continue

@@ -1,5 +1,7 @@
-"""team.share: this process and its forked children take the tasks together; a child's
-exception or death reaches this process, and no child outlives an early stop.
+"""team.share and team.shared: this process and its forked children take the tasks
+together; the results come in task order, the children's while they still work; a
+child's exception or death reaches this process, and no child outlives an early stop
+(this process's own, or its caller's while it handles a result).
 
 Which member takes which task depends on scheduling, so every test that needs each
 member to have taken a task holds them at a barrier on their first task (blocking
@@ -8,6 +10,7 @@ reads, no timeout): the outcome is then the same on every run, loaded machine or
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
@@ -21,7 +24,7 @@ import pytest
 
 from jobsmith.generator import generate
 from jobsmith.generator.render import RenderedJob
-from jobsmith.generator.team import MAX_TASKS, WorkerDied, share
+from jobsmith.generator.team import MAX_TASKS, WorkerDied, share, shared
 from jobsmith.spec.model import JobSpec
 
 # The module (the package exports its function under the same name).
@@ -154,6 +157,43 @@ def test_stopping_here_kills_and_reaps_the_children(
     finally:
         os.close(never)
         os.close(kept_open)
+
+
+def test_the_callers_stop_while_children_still_work_kills_and_reaps_them(
+        handshake: Callable[[int], Handshake]) -> None:
+    """The first result is handed over while the children are held in their second
+    task (they never finish it): the caller stops there, and closing the iterator kills
+    and reaps them."""
+    meeting = handshake(3)
+    never, kept_open = os.pipe()
+    taken: list[int] = []
+
+    def work(task: int, member: int) -> tuple[int, int]:
+        meeting.start(member)
+        taken.append(task)  # this process's list, or a child's copy
+        if member != 0 and len(taken) > 1:
+            os.read(never, 1)
+        return task, member
+
+    try:
+        with pytest.raises(KeyboardInterrupt), contextlib.closing(
+                shared(10, 3, work)) as results:
+            for task, _ in results:
+                assert task == 0
+                raise KeyboardInterrupt
+        assert all(_gone(pid) for pid in meeting.children())
+    finally:
+        os.close(never)
+        os.close(kept_open)
+
+
+def test_shared_yields_what_share_returns() -> None:
+    def work(task: int, member: int) -> int:
+        return task * task
+
+    for size in (1, 2, 3):
+        with contextlib.closing(shared(25, size, work)) as results:
+            assert list(results) == share(25, size, work) == [t * t for t in range(25)]
 
 
 def test_more_tasks_than_the_queue_holds_are_refused() -> None:
