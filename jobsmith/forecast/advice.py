@@ -12,7 +12,9 @@ forecast per probe. Instead:
 3. One full simulation with every kind at its advised count checks the answer (all
    that the replay leaves out: later steps that move, runs that fold, requests that
    spill over to another kind, locks, throttles). Where a run still waits too long,
-   that kind gets more agents and the check runs again.
+   that kind gets more agents and the check runs again. A check goes on from the
+   checks' common beginning (fork.py) and ends once nobody can wait any more
+   (settle.py).
 
 So each kind's advice is verified (no run waits longer than `--max-wait` for an agent
 with all kinds at their advice), and minimal for its own demand (one agent less and
@@ -31,6 +33,7 @@ from jobsmith.forecast.fork import can_resume, first_crowded, fork, prefix
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.records import Outcome
 from jobsmith.forecast.replay import Replay
+from jobsmith.forecast.settle import settle
 
 ADVICE_GROWTH = 8  # the advice looks up to 8 times the given count (at least 64 agents)
 CHECKS = 12  # full simulations to verify and raise the advice, at most
@@ -57,10 +60,10 @@ def replay_count(replay: Replay, kind: AgentKind, max_wait: float) -> int:
 
 def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
                window_end: int, origin: int, given: Outcome,
-               resume: bool = True) -> list[int | None]:
+               resume: bool = True, settled: bool = True) -> list[int | None]:
     """Per kind, the advised number of agents (None: none up to advice_cap() found).
     `resume`: the checks go on from their common beginning (fork.py), not from the
-    start of the window."""
+    start of the window; `settled`: and end once nobody can wait any more (settle.py)."""
     if not kinds or all(kind.count < 0 for kind in kinds):  # unlimited: the peak's need
         return [math.ceil(given.peak[i] / kind.executors) for i, kind in enumerate(kinds)]
     found = worked_out(jobs, kinds, window_end, origin)
@@ -83,7 +86,10 @@ def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
             check = Simulation(jobs, trial, window_end, origin, False, ANY_KIND, max_wait,
                                tables=given.tables)
         try:
-            check.run()
+            if settled and resume and can_resume(jobs):
+                settle(check, found, replays, trial)  # (ends once nobody can wait again)
+            else:
+                check.run()
         except WaitedTooLong as short:
             late, could = short.args
         else:

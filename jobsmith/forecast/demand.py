@@ -74,6 +74,13 @@ class Demand:
     # every other job's builds, (start, end) in order of start (ends in order too: at most
     # one build runs at a time except with `parallel`, whose builds all last as long)
     builds: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # per kind, the requests of the jobs simulated together (in `served` too), and the
+    # job of each of their runs (by its number)
+    simulated: list[list[Request]] = field(default_factory=list)
+    simulated_jobs: list[str] = field(default_factory=list)
+    classes: Classes | None = None  # (those of `--agents`)
+    origin: int = 0
+    components: dict[str, str] | None = None  # (settle.py's, once asked)
 
     def busy_since(self, until: int) -> dict[str, int]:
         """Per job worked out directly, when the stretch of builds that runs just before
@@ -92,10 +99,53 @@ class Demand:
             since[name] = builds[at][0]
         return since
 
+    def requests_of(self, job: JobModel) -> list[list[Request]]:
+        """Per kind, the requests of one job worked out directly (as in `served`, but
+        numbered from 0 and unsorted)."""
+        assert self.classes is not None
+        found: list[list[Request]] = [[] for _ in self.served]
+        _requests(job, self.builds[job.name], self.classes, self.origin, 0, found)
+        return found
+
+
 def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
            origin: int) -> list[list[Request]]:
     """Per kind, the requests it serves when nobody waits, sorted."""
     return worked_out(jobs, kinds, window_end, origin).served
+
+
+def _builds(job: JobModel) -> list[tuple[int, int]]:
+    """The builds of a job worked out directly (`_starts`, each step as long as its
+    longest branch)."""
+    return _starts(job, sum(max(int(b.seconds) for b in step) for step in job.steps))
+
+
+def _requests(job: JobModel, builds: list[tuple[int, int]], classes: Classes, origin: int,
+              number: int, served: list[list[Request]]) -> int:
+    """Append the requests of a job worked out directly, its builds numbered from
+    `number`, to `served`; the next number."""
+    priority = job.priority << PRIORITY_AT
+    steps = [[(classes.kinds_of[classes.of(b.label)][0], int(b.seconds), index)
+              for index, b in enumerate(step)] for step in job.steps]
+    if len(steps) == 1 and len(steps[0]) == 1:  # one request per build
+        kind, seconds, _ = steps[0][0]
+        append, shift = served[kind].append, priority - (origin << TIME_AT)
+        for start, _ in builds:
+            append((start, shift + (start << TIME_AT) + (number << RUN_AT), seconds, number))
+            number += 1
+        return number
+    lengths = [max(seconds for _, seconds, _ in step) for step in steps]
+    for start, end in builds:
+        at = start
+        for step, length in zip(steps, lengths, strict=True):
+            if at >= end:
+                break
+            order = priority + ((at - origin) << TIME_AT) + (number << RUN_AT)
+            for kind, seconds, index in step:  # (a cut build's last step counts
+                served[kind].append((at, order + (index << 20), seconds, number))  # whole)
+            at += length
+        number += 1
+    return number
 
 
 def worked_out(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
@@ -109,35 +159,16 @@ def worked_out(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
     assert simulation.served is not None
     served = simulation.served
     number = len(simulation.runs)
-    found = Demand(served, coupled)
     for requests in served:  # (see below: the simulation's requests may share an order)
         requests.sort(key=itemgetter(2))
+    found = Demand(served, coupled, simulated=[list(requests) for requests in served],
+                   simulated_jobs=[run.job for run in simulation.runs], classes=classes,
+                   origin=origin)
     for job in jobs:
         if job.name in coupled or not job.fires:
             continue
-        priority = job.priority << PRIORITY_AT
-        steps = [[(classes.kinds_of[classes.of(b.label)][0], int(b.seconds), index)
-                  for index, b in enumerate(step)] for step in job.steps]
-        lengths = [max(seconds for _, seconds, _ in step) for step in steps]
-        if len(steps) == 1 and len(steps[0]) == 1:  # one request per build
-            kind, seconds, _ = steps[0][0]
-            append, shift = served[kind].append, priority - (origin << TIME_AT)
-            builds = found.builds[job.name] = _starts(job, seconds)
-            for start, _ in builds:
-                append((start, shift + (start << TIME_AT) + (number << RUN_AT), seconds, number))
-                number += 1
-            continue
-        builds = found.builds[job.name] = _starts(job, sum(lengths))
-        for start, end in builds:
-            at = start
-            for step, length in zip(steps, lengths, strict=True):
-                if at >= end:
-                    break
-                order = priority + ((at - origin) << TIME_AT) + (number << RUN_AT)
-                for kind, seconds, index in step:  # (a cut build's last step counts
-                    served[kind].append((at, order + (index << 20), seconds, number))  # whole)
-                at += length
-            number += 1
+        builds = found.builds[job.name] = _builds(job)
+        number = _requests(job, builds, classes, origin, number, served)
     # Sorted as the tuples would be, but faster: one stable sort per field, from the last
     # that decides to the first (entered, order, seconds; requests equal in those three
     # are equal, the order holding the run's number). Only the simulation's requests

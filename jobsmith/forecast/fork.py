@@ -64,6 +64,39 @@ def prefix(jobs: list[JobModel], kinds: list[AgentKind], window_end: float, orig
     simulation.run(until)
     return simulation
 
+
+class Copies:
+    """Copies of a paused simulation's live runs and pieces, each made once."""
+
+    def __init__(self) -> None:
+        self.made: dict[int, Any] = {}
+
+    def run(self, run: Run) -> Run:
+        found: Run | None = self.made.get(id(run))
+        if found is None:
+            found = self.made[id(run)] = object.__new__(Run)
+            for name in Run.__slots__:
+                if hasattr(run, name):
+                    setattr(found, name, getattr(run, name))
+            found.waits = dict(run.waits)
+            if run.pieces is not None:
+                found.pieces = [self.entry(piece) for piece in run.pieces]
+        return found
+
+    def entry(self, entry: Any) -> Any:
+        if type(entry) is Run:
+            return self.run(entry)
+        if type(entry) is Piece:
+            found = self.made.get(id(entry))
+            if found is None:
+                found = self.made[id(entry)] = object.__new__(Piece)
+                for name in Piece.__slots__:
+                    setattr(found, name, getattr(entry, name))
+                found.run = self.run(entry.run)
+            return found
+        return entry  # a job number (an item due then)
+
+
 def fork(simulation: Simulation, kinds: list[AgentKind], watch: int,
          max_wait: float) -> Simulation:
     """A copy of a paused simulation (`prefix`) that goes on with `kinds` (the same
@@ -72,33 +105,8 @@ def fork(simulation: Simulation, kinds: list[AgentKind], watch: int,
     assert not old.pinning and not old.tracing
     new: Simulation = object.__new__(Simulation)
     new.__dict__.update(old.__dict__)  # what never changes after __init__ is shared
-    copies: dict[int, Any] = {}
-
-    def run_copy(run: Run) -> Run:
-        found = copies.get(id(run))
-        if found is None:
-            found = copies[id(run)] = object.__new__(Run)
-            for name in Run.__slots__:
-                if hasattr(run, name):
-                    setattr(found, name, getattr(run, name))
-            found.waits = dict(run.waits)
-            if run.pieces is not None:
-                found.pieces = [copy(piece) for piece in run.pieces]
-        return found
-
-    def copy(entry: Any) -> Any:
-        if type(entry) is Run:
-            return run_copy(entry)
-        if type(entry) is Piece:
-            found = copies.get(id(entry))
-            if found is None:
-                found = copies[id(entry)] = object.__new__(Piece)
-                for name in Piece.__slots__:
-                    setattr(found, name, getattr(entry, name))
-                found.run = run_copy(entry.run)
-            return found
-        return entry  # a job number (an item due then)
-
+    copies = Copies()
+    run_copy, copy = copies.run, copies.entry
     new.kinds = kinds
     new.free = [kind.capacity - busy for kind, busy in zip(kinds, old.busy, strict=True)]
     assert min(new.free, default=0) >= 0
@@ -125,8 +133,9 @@ def fork(simulation: Simulation, kinds: list[AgentKind], watch: int,
     new.active = set(old.active)
     new.fresh = [run_copy(run) for run in old.fresh]
     new.asked = list(old.asked)
-    new.runs = [copies.get(id(run), run) for run in old.runs]  # (finished ones stay as they are)
+    new.runs = [copies.made.get(id(run), run) for run in old.runs]  # (finished ones stay)
     new.stuck = dict(old.stuck)
+    new.shifted = set(old.shifted)
     new.watch, new.max_wait = watch, max_wait
     new.minutes = Minutes(len(kinds), 1)
     new.waiting_minutes = Minutes(len(kinds), 1)

@@ -28,7 +28,7 @@ class Replay:
         self.longest = max(map(itemgetter(2), requests), default=0)
         # per instant at which requests come, in order: its first request, how many
         # come then, and the executors held just before them (nobody waiting)
-        self.firsts, self.counts, self.bases = instants(requests, self.starts)
+        self.firsts, self.counts, self.bases, self.ends = instants(requests, self.starts)
         self.peak = max(map(add, self.bases, self.counts), default=0)
         self.known: dict[int, list[int]] = {}  # slots -> crowded instants, as found so far
 
@@ -65,6 +65,13 @@ class Replay:
         found = next((i for i, (base, count) in enumerate(zip(self.bases, self.counts,
                                                               strict=True))
                       if base + count > slots), None)
+        return None if found is None else self.starts[self.firsts[found]]
+
+    def last_crowded(self, slots: int) -> int | None:
+        """The last instant at which the demand holds more than `slots` executors."""
+        bases, counts = self.bases, self.counts
+        found = next((i for i in range(len(bases) - 1, -1, -1)
+                      if bases[i] + counts[i] > slots), None)
         return None if found is None else self.starts[self.firsts[found]]
 
     def fits(self, slots: int, max_wait: float) -> bool:
@@ -144,12 +151,13 @@ class Replay:
 
 
 def instants(requests: list[Request], starts: list[int]
-             ) -> tuple[list[int], list[int], list[int]]:
+             ) -> tuple[list[int], list[int], list[int], list[tuple[int, int]]]:
     """Per instant at which requests come (`starts`: theirs, sorted): the index of its
     first request, how many come then, and how many executors are held just before them
     when nobody waits (requests that came earlier and end later; every request lasts a
-    second at least). One step per instant, not per request: requests come at a few
-    thousand instants a day."""
+    second at least); and the instants at which requests end, with how many, in order.
+    One step per instant, not per request: requests come at a few thousand instants a
+    day."""
     ends = sorted(Counter(map(add, starts, map(itemgetter(2), requests))).items())
     firsts, counts, bases = [], [], []
     index = ended = e = 0
@@ -162,13 +170,13 @@ def instants(requests: list[Request], starts: list[int]
         counts.append(count)
         bases.append(index - ended)
         index += count
-    return firsts, counts, bases
+    return firsts, counts, bases, ends
 
 
 def held(requests: list[Request]) -> list[int]:
     """Per request (sorted), the executors held just after it came when nobody waits."""
     found: list[int] = []
-    for _, count, base in zip(*instants(requests, list(map(itemgetter(0), requests))),
+    for _, count, base in zip(*instants(requests, list(map(itemgetter(0), requests)))[:3],
                               strict=True):
         found.extend(range(base + 1, base + count + 1))
     return found

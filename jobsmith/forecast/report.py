@@ -78,9 +78,10 @@ def render_json(forecast: Forecast, extra: dict[str, Any] | None = None) -> str:
 
 
 def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows]
+    """Each cell padded to its column's width (as `str.ljust`), two spaces between."""
+    widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
+    line = "  ".join(f"{{:<{width}}}" for width in widths).format
+    return [line(*row).rstrip() for row in rows]
 
 
 def _wait(seconds: float | None) -> str:

@@ -45,7 +45,7 @@ class Serving(State):
             heapq.heapify(heads)
         pinning, busy, peak, served, tracing = self.pinning, self.busy, self.peak, \
             self.served, self.tracing
-        watch, max_wait = self.watch, self.max_wait
+        watch, max_wait, shifted = self.watch, self.max_wait, self.shifted
         events, times, ticks = self.events, self.times, self.ticks
         pop = heapq.heappop
         while heads:
@@ -70,6 +70,9 @@ class Serving(State):
             if run.start is None:
                 run.start = now
             waited = now - entry.entered
+            if waited or kind != kinds_of[cls][0]:  # (off the unlimited simulation's path)
+                shifted.add(run.j)
+                self.last_shift = now
             waits = run.waits
             total = waits[kind] = waits.get(kind, 0) + waited
             if watch != -1 and total > max_wait and (kind == watch or watch == ANY_KIND):

@@ -71,6 +71,10 @@ class State:
         self.times: list[int] = sorted(self.ticks)  # a heap of the instants to come
         self.events: dict[int, list[Any]] = {}  # instant -> runs, pieces, jobs due then
         self.runs: list[Run] = []
+        # jobs a request of which waited or took a kind other than its first: the others
+        # are where the simulation with every kind unlimited has them (settle.py)
+        self.shifted: set[int] = set()
+        self.last_shift = -1 << 62  # the instant at which that last happened
         self.stuck: dict[str, str] = {}
         self.dirty = False
         self.tracing = trace
