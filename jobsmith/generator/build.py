@@ -40,6 +40,7 @@ from jobsmith.generator.seed_script import (
     seed_script,
     upstream_first,
 )
+from jobsmith.generator.streamed_data import StreamedData
 from jobsmith.generator.team import MAX_TASKS, shared
 from jobsmith.spec.dependencies import TreeLinks, category_limits, check_links
 from jobsmith.spec.jobfiles import SpecFile, discover, folders_of
@@ -228,6 +229,9 @@ def generate(spec_root: Path, out: Path, workers: int | None = None,
         for spool in spools:
             spooled.callback(spool.close)
         batch = _Batch(discovery.root, output, jobs, spools)
+        # The data file, written while the results come (`streamed_data`: the usual case).
+        data = StreamedData(output, folders, [spool.fd for spool in spools])
+        spooled.callback(data.close)
         links: list[TreeLinks] = []
         entries: dict[str, str] = {}
         after: dict[str, tuple[str, ...]] = {}
@@ -238,8 +242,10 @@ def generate(spec_root: Path, out: Path, workers: int | None = None,
         for (spec, pipeline), outcome in zip(jobs, chain.from_iterable(results), strict=True):
             if isinstance(outcome, list):
                 problems.extend(outcome)
+                data.drop()
                 continue
             name = spec.full_name
+            data.add(name, outcome.after, outcome.line)
             entries[name] = outcome.entry
             after[name] = outcome.after
             plugins.update(outcome.plugins)
@@ -256,9 +262,10 @@ def generate(spec_root: Path, out: Path, workers: int | None = None,
         if problems:
             raise SpecError(list(dict.fromkeys(problems)))
         manifest["plugins"] = sorted(plugins)
-        order = upstream_first(after)
         output.write(SCRIPT, script.encode())
-        output.write_chunks(DATA, seed_data(folders, _runs(spools, order, line_at)))
+        if not data.finish():
+            output.write_chunks(DATA, seed_data(folders, _runs(spools, upstream_first(after),
+                                                            line_at)))
         output.write(MANIFEST, manifest_text(manifest, entries).encode())
     return GenerateResult(out=Path(out), jobs=len(jobs), folders=len(folders),
                           stats=output.stats)

@@ -110,6 +110,17 @@ class AtomicOutput:
         """`write` for a large file made of `chunks`, never all in memory at once."""
         self.record(relative, write_chunks(self.staging, self.target, relative, chunks))
 
+    def open_file(self, relative: str) -> int:
+        """A new file of the staging directory, open for writing piece by piece
+        (`write_pieces`); `written_file` once it is complete and closed."""
+        destination = os.path.join(self.staging, relative)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        return os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+
+    def written_file(self, relative: str) -> None:
+        """Record a file made with `open_file` (linked to the current one if the same)."""
+        self.record(relative, _settle(self.staging, self.target, relative))
+
     def record(self, relative: str, written: bool) -> None:
         """Count a file written into the staging directory (here or by `write_file`)."""
         if relative in self._seen:
@@ -194,13 +205,20 @@ def write_chunks(staging: Path, target: Path, relative: str,
     written into the staging directory, then compared with the current file block by
     block and replaced by a link to it when the bytes are the same."""
     destination = os.path.join(staging, relative)
-    current = os.path.join(target, relative)
     os.makedirs(os.path.dirname(destination), exist_ok=True)
     fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        _write_pieces(fd, chunks)
+        write_pieces(fd, chunks)
     finally:
         os.close(fd)
+    return _settle(staging, target, relative)
+
+
+def _settle(staging: Path, target: Path, relative: str) -> bool:
+    """Replace a file just written into the staging directory by a link to the current
+    one when the bytes are the same; whether it was written (not the same)."""
+    destination = os.path.join(staging, relative)
+    current = os.path.join(target, relative)
     try:
         same = filecmp.cmp(destination, current, shallow=False)
     except OSError:
@@ -211,7 +229,9 @@ def write_chunks(staging: Path, target: Path, relative: str,
     return not same
 
 
-def _write_pieces(fd: int, pieces: Iterable[bytes | Extent]) -> None:
+def write_pieces(fd: int, pieces: Iterable[bytes | Extent]) -> None:
+    """Write `pieces` to `fd` in order: bytes as they are, an extent copied by the kernel
+    (read and written here where the kernel cannot copy between the two files)."""
     pending: list[bytes] = []  # bytes go out together, in as few writes as they allow
     kernel_copy = True
     for piece in pieces:
