@@ -38,6 +38,7 @@ STR = "tag:yaml.org,2002:str"
 MAX_DEPTH = 20
 MAX_KEY = 128
 KEYS_KEPT = 4096
+FLOWS_KEPT = 1024
 MAX_TEXT = 65536  # at most ~33,000 values: far below yamlsource.MAX_NODES
 # What this reader never reads: anything but a line feed, printable ASCII and the
 # Basic Multilingual Plane's printable characters, less U+2028/U+2029 (YAML 1.1 line
@@ -75,6 +76,9 @@ class Reader:
         self.construct = construct
         self.starts = frozenset(starts)
         self.keys: set[str] = set()  # keys found to be good (they repeat across a tree)
+        # The value of each flow mapping or sequence read so far, up to FLOWS_KEPT of
+        # them (`{builds: 30}` repeats); each read gets its own copy.
+        self.flows: dict[str, dict[str, Any] | list[Any]] = {}
 
     def read(self, text: str) -> tuple[dict[str, Any], set[str]] | None:
         """`text`'s data and the top-level keys whose values start on the key's line
@@ -191,10 +195,8 @@ class Reader:
     def _inline(self, text: str) -> Any:
         """A value that starts and ends on its key's or item's line."""
         first = text[0]
-        if first == "{":
-            return self._flow_mapping(text)
-        if first == "[":
-            return [self._flow_scalar(item) for item in self._flow_items(text, "]")]
+        if first == "{" or first == "[":
+            return self._flow(text)
         if first == '"' or first == "'":
             match = (_DOUBLE if first == '"' else _SINGLE).match(text)
             if match is None:
@@ -208,6 +210,18 @@ class Reader:
         if ": " in text or text[-1] == ":":
             raise _Declined
         return self._scalar(text)
+
+    def _flow(self, text: str) -> dict[str, Any] | list[Any]:
+        known = self.flows.get(text)
+        if known is None:
+            if text[0] == "{":
+                known = self._flow_mapping(text)
+            else:
+                known = [self._flow_scalar(item) for item in self._flow_items(text, "]")]
+            if len(self.flows) < FLOWS_KEPT:
+                self.flows[text] = known
+        # Its items are scalars: a shallow copy shares nothing that can change.
+        return dict(known) if isinstance(known, dict) else list(known)
 
     def _scalar(self, text: str) -> Any:
         tag = self.resolve(text)

@@ -23,6 +23,7 @@ from yaml.nodes import ScalarNode
 from jobsmith.spec import yamlline, yamlsource
 from jobsmith.spec.yamlsource import parse_text
 from tests.spec.test_yamlfast import (
+    DISPLAY,
     JUNK,
     WORDS,
     _outcome,
@@ -382,3 +383,18 @@ def test_the_reader_never_meets_the_node_limit() -> None:
     outcome = _both("a: [" + "1," * yamlsource.MAX_NODES + "1]\n", count)
     assert outcome[0] == "problem" and "over 200,000 values" in outcome[1].message
     assert count.declined == 1
+
+
+def test_documents_share_no_value_that_can_change() -> None:
+    """A flow mapping or sequence the reader remembers comes out as a new copy each time:
+    changing one document's data changes no other's."""
+    text = "a: {b: 1, c: x}\nd: [1, two]\ne:\n  - {b: 1, c: x}\n"
+    first = parse_text(text, DISPLAY).data
+    second = parse_text(text, DISPLAY).data
+    assert first == second
+    first["a"]["b"] = 2
+    first["d"].append(3)
+    first["e"][0]["c"] = "y"
+    third = parse_text(text, DISPLAY).data
+    assert second == third == {"a": {"b": 1, "c": "x"}, "d": [1, "two"],
+                               "e": [{"b": 1, "c": "x"}]}
