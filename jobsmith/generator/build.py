@@ -35,7 +35,6 @@ from jobsmith.generator.seed_script import (
     LINE_BREAK,
     SCRIPT,
     approval_hash,
-    job_line,
     seed_data,
     seed_script,
     upstream_first,
@@ -79,7 +78,9 @@ class _Batch:
                  spools: list[_Spool]) -> None:
         self.root = root
         self.staging = output.staging
-        self.target = output.target
+        # Where the pipelines' earlier files are, if anywhere (OUT cannot change during
+        # the run: it is locked), so a first run looks for none of them.
+        self.target = output.target if (output.target / "pipelines").is_dir() else None
         self.jobs = jobs
         self.spools = spools
         self.chunk = max(CHUNK, -(-len(jobs) // MAX_TASKS))
@@ -98,7 +99,7 @@ class _Batch:
                 outcomes.append(job)
                 continue
             rendered = render_job(job)
-            line = job_line(rendered.data)
+            line = rendered.line
             written = write_file(self.staging, self.target, pipeline,
                                  rendered.pipeline.encode())
             links = tree_links(job)

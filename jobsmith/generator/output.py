@@ -162,22 +162,24 @@ def _files(root: Path) -> set[str]:
     return found
 
 
-def write_file(staging: Path, target: Path, relative: str, data: bytes) -> bool:
-    """Put `data` at `staging/relative`; False when it was linked unchanged from `target`.
+def write_file(staging: Path, target: Path | None, relative: str, data: bytes) -> bool:
+    """Put `data` at `staging/relative`; False when it was linked unchanged from `target`
+    (None: there is no earlier output to compare with, so nothing is looked for).
 
     A plain function so that worker processes can write their share of the output.
     """
     destination = os.path.join(staging, relative)
-    current = os.path.join(target, relative)
-    try:
-        if os.stat(current).st_size == len(data):
-            with open(current, "rb") as handle:
-                same = handle.read() == data
-            if same:
-                _link(current, destination)
-                return False
-    except OSError:
-        pass
+    if target is not None:
+        current = os.path.join(target, relative)
+        try:
+            if os.stat(current).st_size == len(data):
+                with open(current, "rb") as handle:
+                    same = handle.read() == data
+                if same:
+                    _link(current, destination)
+                    return False
+        except OSError:
+            pass
     try:
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileNotFoundError:

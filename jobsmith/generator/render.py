@@ -7,7 +7,9 @@ fixed Job DSL script reads (see `seed_script`); the pipeline's text comes from
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from jobsmith.generator.pipeline import pipeline_text
@@ -18,11 +20,50 @@ from jobsmith.spec.model import JobSpec, Parameter
 
 @dataclass(frozen=True)
 class RenderedJob:
-    data: dict[str, Any]  # the job's entry in the seed data (OUT/dsl/jobsmith.json)
+    # The job's entry in the seed data (OUT/dsl/jobsmith.json). Read-only: its
+    # parameters and properties may be shared with other jobs' (`_shared`).
+    data: dict[str, Any]
     pipeline: str
     ttl: float | None
     expected: Expectation | None  # the missed-run expectation (`ttl.expectation`)
     schedule: str | None  # the cron trigger's text (`Schedule.jenkins_text`); None: none
+    line: bytes  # `data`'s line in the seed data: `seed_script.job_line(data)`
+
+
+# `seed_script.job_line`'s encoder: `json.dumps(value, ensure_ascii=True,
+# separators=(",", ":"))`, one encoder for every value.
+_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False).encode
+# The parameters and properties of the jobs rendered so far, as data and as their JSON
+# text, by what they are made of: the jobs of a tree share a few.
+_SHARED: dict[Any, tuple[Any, str]] = {}
+SHARED_KEPT = 4096
+
+
+def _shared(key: Any, make: Any, *args: Any) -> tuple[Any, str]:
+    """`make(*args)` and its JSON text, made once for each `key` (what it depends on)."""
+    found = _SHARED.get(key)
+    if found is None:
+        value = make(*args)
+        found = (value, _JSON(value))
+        if len(_SHARED) < SHARED_KEPT:
+            _SHARED[key] = found
+    return found
+
+
+def _parameters(parameters: tuple[Parameter, ...]) -> list[dict[str, Any]]:
+    return [_parameter(p) for p in parameters]
+
+
+def data_line(data: dict[str, Any], known: dict[str, str]) -> bytes:
+    """`seed_script.job_line(data)`, the JSON text of some values given (`known`: key ->
+    text): the keys in order, each value as `json` writes it."""
+    parts = []
+    for key, value in data.items():
+        text = known.get(key)
+        if text is None:
+            text = encode_basestring_ascii(value) if isinstance(value, str) else _JSON(value)
+        parts.append(f"{encode_basestring_ascii(key)}:{text}")
+    return ("{" + ",".join(parts) + "}").encode("ascii")
 
 
 def missed_run_ttl(job: JobSpec) -> float | None:
@@ -73,16 +114,24 @@ def render_job(job: JobSpec) -> RenderedJob:
     ttl = float(expected.ttl) if expected is not None else None
     schedule = job.schedule.jenkins_text() if job.schedule else None
     pipeline = pipeline_text(job, ttl)
+    parameters, parameters_json = _shared(("parameters", job.parameters), _parameters,
+                                          job.parameters)
+    # Everything `job_properties` reads of the job (tests/generator/test_render.py
+    # `test_shared_properties_are_each_jobs_own` varies each of them).
+    properties, properties_json = _shared(
+        ("properties", schedule, job.after, job.concurrency, job.throttle, job.priority,
+         job.retention), job_properties, job, schedule)
     data: dict[str, Any] = {
         "name": job.full_name,
         "description": _description(job),
         "disabled": bool(job.disabled),
-        "parameters": [_parameter(p) for p in job.parameters],
+        "parameters": parameters,
         "pipeline": pipeline,
-        "properties": job_properties(job, schedule),
+        "properties": properties,
     }
+    line = data_line(data, {"parameters": parameters_json, "properties": properties_json})
     return RenderedJob(data=data, pipeline=pipeline, ttl=ttl, expected=expected,
-                       schedule=schedule)
+                       schedule=schedule, line=line)
 
 
 def folder_data(folder: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from jobsmith.generator import generate, pipeline, properties, render_job, steps
+from jobsmith.generator import generate, pipeline, properties, render, render_job, steps
 from jobsmith.generator.seed_script import job_line, seed_script
 from jobsmith.spec import load_tree
 from tests.support.groovy import compile_files
@@ -139,6 +139,7 @@ def test_the_goldens_take_every_branch_of(code: str, tmp_path: Path,
     jobs = [_load(case, tmp_path / case, monkeypatch) for case in CASES]
     path = module.__file__
     assert path is not None
+    monkeypatch.setattr(render, "_SHARED", {})  # each job's properties made here, none kept
     taken = _executed(path, lambda: [render_job(job) for job in jobs])
     ran = {line for _, line in taken}
     functions = [node for node in ast.walk(ast.parse(Path(path).read_text()))
