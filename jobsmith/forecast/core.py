@@ -275,10 +275,25 @@ class Simulation(Serving):
             return
         key = self.throttle[j]
         if key >= 0:
-            self.throttled[key] -= 1
-            if self.blocked[key]:
-                self.candidates.update(self.blocked[key])
-                self.blocked[key].clear()
+            left = self.throttled[key] = self.throttled[key] - 1
+            blocked = self.blocked[key]
+            if blocked:
+                # Items blocked by the throttle are tried again. With one max_total for
+                # all its jobs (none `replace`), enough of them: each takes a place when
+                # its build starts (blocked items pass every other test), but a `skip`
+                # job's build while another runs, which ends at once; so the `room` first
+                # in queue order of the others, as any after them would find no place.
+                room = self.shared_limit[key] - left
+                if room <= 0 or len(blocked) <= room:
+                    self.candidates.update(blocked)
+                    blocked.clear()
+                else:
+                    running = self.running
+                    idle = [j for j in blocked & self.skipping[key] if running[j]]
+                    chosen = heapq.nsmallest(room + len(idle), blocked,
+                                             key=self.order.__getitem__)
+                    self.candidates.update(chosen, idle)
+                    blocked.difference_update(chosen, idle)
         lock = self.lock[j]
         if lock >= 0 and self.holder[lock] is run:
             self.holder[lock] = None

@@ -19,6 +19,7 @@ first kind of agent that matches it (in `--agents` order) for its duration.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -26,6 +27,7 @@ from jobsmith.forecast.agents import Classes
 from jobsmith.forecast.core import PRIORITY_AT, RUN_AT, TIME_AT, Simulation
 from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.replay import Request
+from jobsmith.forecast.state import QUIET
 
 
 def _coupled(jobs: list[JobModel], classes: Classes) -> set[str]:
@@ -34,6 +36,59 @@ def _coupled(jobs: list[JobModel], classes: Classes) -> set[str]:
             or job.downstream or job.name in targets
             or any(b.on_each is not None or not classes.kinds_of[classes.of(b.label)]
                    for step in job.steps for b in step)}
+
+
+def linked(jobs: list[JobModel], coupled: set[str]) -> dict[str, str]:
+    """Per job simulated together in the demand (`coupled`), a name for the jobs linked
+    to it by locks, throttles and `after`, directly or not (its component): with every
+    kind unlimited, what one component does depends on nothing else."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    shared: dict[tuple[str, str], str] = {}
+    for job in jobs:
+        if job.name not in coupled:
+            continue
+        root(job.name)
+        keys = [("lock", job.lock)] if job.lock is not None else []
+        if job.throttle is not None:
+            keys.append(("throttle", job.throttle[0]))
+        for key in keys:
+            parent[root(job.name)] = root(shared.setdefault(key, job.name))
+        for name in job.downstream:
+            parent[root(job.name)] = root(name)
+    return {name: root(name) for name in parent}
+
+
+def _stretches(simulation: Simulation, component: dict[str, str]
+               ) -> dict[str, list[tuple[int, float]]]:
+    """Per component, the stretches in which it has an item or a build in the unlimited
+    simulation (each run from QUIET before its due time, when its item was made at the
+    latest, to its end; those touching at an instant are one), in order; none for a
+    component with a build that never ends (an item left at the end waits behind one of
+    its component: its job's own, a lock's holder or a throttle's)."""
+    spans: dict[str, list[tuple[int, float]]] = {}
+    for run in simulation.runs:
+        spans.setdefault(component[run.job], []).append(
+            (int(run.due) - QUIET, math.inf if run.end is None else run.end))
+    found: dict[str, list[tuple[int, float]]] = {}
+    for root, runs in spans.items():
+        runs.sort()
+        merged: list[tuple[int, float]] = []
+        for start, end in runs:
+            if merged and start <= merged[-1][1]:
+                if end > merged[-1][1]:
+                    merged[-1] = (merged[-1][0], end)
+            else:
+                merged.append((start, end))
+        if merged[-1][1] != math.inf:
+            found[root] = merged
+    return found
 
 
 def _starts(job: JobModel, expected: int) -> list[tuple[int, int]]:
@@ -80,7 +135,11 @@ class Demand:
     simulated_jobs: list[str] = field(default_factory=list)
     classes: Classes | None = None  # (those of `--agents`)
     origin: int = 0
-    components: dict[str, str] | None = None  # (settle.py's, once asked)
+    # per job simulated together, its component (`linked`), and when the component last
+    # had nothing (an item, a build) before each instant asked (`busy_since`): its
+    # stretches of activity, (from, to) in order, to None when it never ends
+    component: dict[str, str] = field(default_factory=dict)
+    stretches: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     def busy_since(self, until: int) -> dict[str, int]:
         """Per job worked out directly, when the stretch of builds that runs just before
@@ -97,6 +156,13 @@ class Demand:
             while at and builds[at - 1][1] >= builds[at][0]:  # touching or overlapping
                 at -= 1
             since[name] = builds[at][0]
+        for name, root in self.component.items():  # the jobs simulated together, likewise
+            stretches = self.stretches.get(root)
+            if stretches is None:
+                continue  # (its activity never ends: all of it counts)
+            at = bisect.bisect_left(stretches, (until,))  # stretches begun before `until`
+            since[name] = until if at == 0 or stretches[at - 1][1] < until else \
+                stretches[at - 1][0]
         return since
 
     def requests_of(self, job: JobModel) -> list[list[Request]]:
@@ -161,9 +227,11 @@ def worked_out(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
     number = len(simulation.runs)
     for requests in served:  # (see below: the simulation's requests may share an order)
         requests.sort(key=itemgetter(2))
+    component = linked(jobs, coupled)
     found = Demand(served, coupled, simulated=[list(requests) for requests in served],
                    simulated_jobs=[run.job for run in simulation.runs], classes=classes,
-                   origin=origin)
+                   origin=origin, component=component,
+                   stretches=_stretches(simulation, component))
     for job in jobs:
         if job.name in coupled or not job.fires:
             continue

@@ -164,11 +164,14 @@ def build_models(
     first, last = math.ceil(to_minute(start)), math.ceil(to_minute(end))
     models = []
     branches: dict[BranchKey, Branch] = {}
+    seconds: dict[int, tuple[int, ...]] = {}  # id of a planned tuple -> its fires in seconds
     for name in sorted(reached):
         job = live[name]
         fires: tuple[int, ...] = ()
         if planned is not None and name in planned:
-            fires = tuple(map(_IN_SECONDS, planned[name]))
+            minutes = planned[name]  # (jobs with one resolved schedule share it, and so
+            fires = seconds.get(id(minutes)) or seconds.setdefault(  # their fires)
+                id(minutes), tuple(map(_IN_SECONDS, minutes)))
         elif job.schedule is not None:
             resolved = job.schedule.resolve(name)
             fires = tuple(map(_IN_SECONDS, fire_list(resolved, first, last, controller_zone)))

@@ -36,7 +36,7 @@ from jobsmith.forecast.agents import UNLIMITED, Minutes
 from jobsmith.forecast.core import Simulation
 from jobsmith.forecast.demand import Demand
 from jobsmith.forecast.fork import Copies
-from jobsmith.forecast.model import AgentKind, JobModel
+from jobsmith.forecast.model import AgentKind
 from jobsmith.forecast.records import Run
 from jobsmith.forecast.replay import Replay
 
@@ -115,33 +115,6 @@ def branch(simulation: Simulation, keep: set[int]) -> Simulation:
     return new
 
 
-def linked(jobs: list[JobModel], coupled: set[str]) -> dict[str, str]:
-    """Per job simulated together in the demand, a name for the jobs linked to it by
-    locks, throttles and `after`, directly or not (its component): the unlimited
-    simulation of one component does not depend on the others."""
-    parent: dict[str, str] = {}
-
-    def root(name: str) -> str:
-        while parent.setdefault(name, name) != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
-
-    shared: dict[tuple[str, str], str] = {}
-    for job in jobs:
-        if job.name not in coupled:
-            continue
-        root(job.name)
-        keys = [("lock", job.lock)] if job.lock is not None else []
-        if job.throttle is not None:
-            keys.append(("throttle", job.throttle[0]))
-        for key in keys:
-            parent[root(job.name)] = root(shared.setdefault(key, job.name))
-        for name in job.downstream:
-            parent[root(job.name)] = root(name)
-    return {name: root(name) for name in parent}
-
-
 def _held(entries: Iterable[tuple[int, int]], after: int, sign: int,
           change: dict[int, int]) -> int:
     """Requests (start, end) that hold an executor from start to end: `sign` times how
@@ -178,9 +151,7 @@ def overflow(check: Simulation, demand: Demand, replays: list[Replay],
         return None  # (nothing left to happen)
     after = check.times[0] - 1  # (every instant up to it is done)
     models = check.models
-    component = demand.components
-    if component is None:
-        component = demand.components = linked(models, demand.coupled)
+    component = demand.component
     plain = [j for j in check.shifted if models[j].name not in component]
     moved = {component[models[j].name] for j in check.shifted if models[j].name in component}
     keep = {j for j, job in enumerate(models) if component.get(job.name, "") in moved}

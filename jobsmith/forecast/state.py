@@ -41,6 +41,7 @@ class State:
         self.served: list[list[tuple[int, int, int, int]]] | None = \
             [[] for _ in kinds] if demand else None
         self.limit, self.priority, self.policy = tables.limit, tables.priority, tables.policy
+        self.shared_limit, self.skipping = tables.shared_limit, tables.skipping
         self.lock, self.throttle, self.downstream = tables.lock, tables.throttle, \
             tables.downstream
         self.simple, self.steps, self.plain = tables.simple, tables.steps, tables.plain

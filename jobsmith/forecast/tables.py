@@ -64,6 +64,19 @@ class Tables:
                 step[0][:2] if len(step) == 1 and step[0][2] < 0 and
                 classes.kinds_of[step[0][0]] else None for step in steps))
         self.locks, self.throttles = len(locks), len(throttles)
+        # per throttle: the max_total all its jobs share (-1 when they differ, or when one
+        # is `replace`: its build may free a place as it takes one), and its `skip` jobs
+        self.shared_limit = [-1] * len(throttles)
+        self.skipping: list[frozenset[int]] = [frozenset()] * len(throttles)
+        limits: dict[int, set[int]] = {}
+        for j, (key, limit) in enumerate(zip(self.throttle, self.limit, strict=True)):
+            if key >= 0:
+                limits.setdefault(key, set()).add(-1 if self.policy[j] == REPLACE else limit)
+                if self.policy[j] == SKIP:
+                    self.skipping[key] |= {j}
+        for key, found in limits.items():
+            if len(found) == 1:
+                self.shared_limit[key] = found.pop()
         # per job: no lock, no throttle, no `after` jobs (nothing to do at its start and end)
         self.plain = [lock < 0 and throttle < 0 and not downstream for lock, throttle, downstream
                       in zip(self.lock, self.throttle, self.downstream, strict=True)]
@@ -75,10 +88,15 @@ class Tables:
         # `Simulation.run` does it, inline, once its last step ends), else -1
         self.closing = [len(simple) if plain else -1
                         for plain, simple in zip(self.plain, self.simple, strict=True)]
-        self.ticks: dict[int, list[int]] = {}  # instant -> jobs that fire then (not changed:
-        for j, job in enumerate(self.models):  # a simulation pops from its own copy)
-            for fire in job.fires:
-                self.ticks.setdefault(int(fire), []).append(j)
+        # instant -> jobs that fire then (not changed: a simulation pops from its own copy;
+        # in no particular order), from the jobs sharing one tuple of fire times at once
+        sharing: dict[int, tuple[tuple[int, ...], list[int]]] = {}
+        for j, job in enumerate(self.models):
+            sharing.setdefault(id(job.fires), (job.fires, []))[1].append(j)
+        self.ticks: dict[int, list[int]] = {}
+        for fires, numbers in sharing.values():
+            for fire in fires:
+                self.ticks.setdefault(int(fire), []).extend(numbers)
         # per job: the parts of PrioritySorter's key of its item that do not change,
         # priority and job (the time in queue goes between)
         self.order_base = [(priority >> 40) + j for j, priority in enumerate(self.priority)]

@@ -146,3 +146,23 @@ def test_the_beginning_ends_where_the_demand_first_crowds_a_kind() -> None:
     assert [(r.start, r.end) for r in check.runs] == [(T0, T0 + 1200), (T0, T0 + 1200),
                                                       (T0 + 600, T0 + 1800)]
     assert start.runs[0].end is None  # the beginning is left as it was
+
+
+def test_jobs_linked_together_are_busy_since_their_component_s_last_stretch() -> None:
+    # a (10 minutes at :00 and :30) triggers b (5 minutes): a and b are one component,
+    # busy :00-:15:05 (from QUIET before a's tick) and :30-:45:05; c waits for a label no
+    # agent carries, so its build never ends and all of its ticks count.
+    jobs = [JobModel("a", (T0, T0 + 1800), ((Branch("s", "linux", None, 600.0),),),
+                     downstream=("b",)),
+            JobModel("b", (), ((Branch("s", "linux", None, 300.0),),)),
+            JobModel("c", (T0,), ((Branch("s", "gpu", None, 60.0),),))]
+    kinds = [AgentKind("linux", frozenset({"linux"}), 1)]
+    found = worked_out(jobs, kinds, T0 + WINDOW, T0)
+    assert found.coupled == {"a", "b", "c"} and found.component["a"] == found.component["b"]
+    assert found.stretches[found.component["a"]] == [(T0 - 5, T0 + 905),
+                                                      (T0 + 1795, T0 + 2705)]
+    since = {at: found.busy_since(at) for at in (T0 + 905, T0 + 906, T0 + 2000, T0 + 2705,
+                                                 T0 + 2706)}
+    assert [since[at]["a"] for at in sorted(since)] == [
+        T0 - 5, T0 + 906, T0 + 1795, T0 + 1795, T0 + 2706]
+    assert all(since[at]["a"] == since[at]["b"] and "c" not in since[at] for at in since)

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobsmith.forecast.core import Simulation, WaitedTooLong
-from jobsmith.forecast.demand import Demand, worked_out
+from jobsmith.forecast.demand import Demand, linked, worked_out
 from jobsmith.forecast.fork import first_crowded, fork, prefix
 from jobsmith.forecast.model import AgentKind, Branch, JobModel
 from jobsmith.forecast.replay import Replay
-from jobsmith.forecast.settle import _held, last_crowded, linked, overflow, quiet, settle
+from jobsmith.forecast.settle import _held, last_crowded, overflow, quiet, settle
 from jobsmith.forecast.simulate import ANY_KIND
 from tests.forecast.test_fork import Tree, without_on_each
 from tests.forecast.test_properties import T0, WINDOW, at_counts, trees, uncoupled
