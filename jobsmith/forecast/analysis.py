@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from jobsmith.forecast.model import AgentKind, JobModel
 from jobsmith.forecast.records import NO_RUNS, Outcome, Run
 
 DEFAULT_MAX_WAIT = 300.0
+# the warnings and the table write the same few durations thousands of times
+duration_text = functools.lru_cache(maxsize=4096)(format_duration)
 
 
 @dataclass(frozen=True)
@@ -108,20 +111,23 @@ def warnings_for(jobs: list[JobModel], outcome: Outcome, plan: SchedulePlan,
             lost = counts.folded + counts.dropped
             found.append(Warning_(
                 "overshoot",
-                f"{job.name} takes about {format_duration(job.expected)} but fires every "
-                f"{format_duration(period)}: Jenkins folds, skips or replaces runs "
+                f"{job.name} takes about {duration_text(job.expected)} but fires every "
+                f"{duration_text(period)}: Jenkins folds, skips or replaces runs "
                 f"({lost} ticks lost in the window; concurrency: {job.concurrency})",
                 job=job.name))
         if counts.first_late is not None:
             found.append(Warning_(
                 "late", f"{job.name}: {counts.late} runs end after their max_duration "
-                f"({format_duration(job.max_duration or 0)}), first due "
+                f"({duration_text(job.max_duration or 0)}), first due "
                 f"{_utc(counts.first_late)}", job=job.name, at=int(counts.first_late)))
     for name, label in sorted(outcome.stuck.items()):
         found.append(Warning_(
             "never-starts", f"{name} can never start: no agent given carries {label!r}",
             job=name, label=label))
-    failed = sorted({run.job for run in outcome.runs if run.outcome == "failed"})
+    # (only an `on_each` stage fails a build)
+    on_each = outcome.tables is None or outcome.tables.on_each
+    failed = sorted({run.job for run in outcome.runs if run.outcome == "failed"}) \
+        if on_each else []
     for name in failed:
         found.append(Warning_("never-starts", f"{name}: an on_each stage finds no agent "
                               "and fails the build", job=name))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jobsmith.durations import format_duration
-from jobsmith.forecast.analysis import Forecast, LabelFigures
+from jobsmith.forecast.analysis import Forecast, LabelFigures, duration_text
 from jobsmith.forecast.records import NO_RUNS, Run
 
 SHOWN_STARTS = 2
@@ -87,7 +87,7 @@ def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
 def _wait(seconds: float | None) -> str:
     if seconds is None:
         return "never"
-    return format_duration(round(seconds)) if seconds else "-"
+    return duration_text(round(seconds)) if seconds else "-"
 
 
 def _short(seconds: float) -> str:
