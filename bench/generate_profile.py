@@ -24,7 +24,7 @@ COUNT = 5000
 PHASES = (
     ("import", "imports (pydantic models, jinja2, yaml)"),
     ("discover", "discovery: walk the tree, check names"),
-    ("read", "read a spec file and parse its YAML (libyaml), with positions"),
+    ("read", "read a spec file and parse its YAML (line by line, or libyaml)"),
     ("validate", "validate it into the model (pydantic, cron, labels)"),
     ("render", "render the pipeline and the job's data"),
     ("write", "write the job's pipeline file"),

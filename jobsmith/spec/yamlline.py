@@ -28,6 +28,7 @@ MAX_TEXT characters (so that no document here comes near `yamlsource.MAX_NODES`)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -42,8 +43,12 @@ FLOWS_KEPT = 1024
 MAX_TEXT = 65536  # at most ~33,000 values: far below yamlsource.MAX_NODES
 # What this reader never reads: anything but a line feed, printable ASCII and the
 # Basic Multilingual Plane's printable characters, less U+2028/U+2029 (YAML 1.1 line
-# breaks) and U+FEFF; so also tabs, `\r`, `\x85`.
-_REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+# breaks) and U+FEFF; so also tabs, `\r`, `\x85`. Written as the characters refused (a
+# negated class over the allowed ranges takes milliseconds to compile), and compiled
+# when a text that is not ASCII first comes.
+_REFUSED = ("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff"
+            "\ufffe-\U0010ffff]")
+_ASCII_REFUSED = re.compile("[^\n -~]")  # the same, for an ASCII text
 # A line that is not blank and not a comment, without the spaces at its end: its
 # indentation and either a key and what follows its `: ` (maybe nothing), or else
 # its whole content.
@@ -83,7 +88,7 @@ class Reader:
     def read(self, text: str) -> tuple[dict[str, Any], set[str]] | None:
         """`text`'s data and the top-level keys whose values start on the key's line
         (`value_offset`); None: not for this reader."""
-        if len(text) > MAX_TEXT or _REFUSED.search(text):
+        if len(text) > MAX_TEXT or refused(text):
             return None
         lines: list[Line] = _LINE.findall(text)
         if not lines:
@@ -265,6 +270,18 @@ class Reader:
                 raise _Declined
             result[key] = self._flow_scalar(value)
         return result
+
+
+def refused(text: str) -> bool:
+    """Whether `text` holds a character this reader never reads (`_REFUSED`)."""
+    if text.isascii():
+        return _ASCII_REFUSED.search(text) is not None
+    return _refused_anywhere().search(text) is not None
+
+
+@functools.cache
+def _refused_anywhere() -> re.Pattern[str]:
+    return re.compile(_REFUSED)
 
 
 def value_offset(text: str, key: str) -> int:

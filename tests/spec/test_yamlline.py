@@ -12,6 +12,7 @@ every style it knows and many it does not, with junk put in at random places.
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import pytest
@@ -398,3 +399,16 @@ def test_documents_share_no_value_that_can_change() -> None:
     third = parse_text(text, DISPLAY).data
     assert second == third == {"a": {"b": 1, "c": "x"}, "d": [1, "two"],
                                "e": [{"b": 1, "c": "x"}]}
+
+
+def test_the_refused_characters_are_all_but_yamls_printable_ones() -> None:
+    """Every code point, alone and in a text that is not ASCII, against the allowed set
+    written the other way round: a line feed, printable ASCII, the Basic Multilingual
+    Plane's printable characters less U+2028, U+2029, U+FEFF."""
+    allowed = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+    for code in range(0x110000):
+        char = chr(code)
+        expected = allowed.fullmatch(char) is None
+        assert yamlline.refused(char) is expected, hex(code)
+        if code < 0x80:
+            assert yamlline.refused(char + "\u00e9") is expected, hex(code)
