@@ -213,7 +213,7 @@ def generate(spec_root: Path, out: Path, workers: int | None = None,
         raise ValueError(f"ahead was started for {ahead.root} -o {ahead.out}")
     discovery = ahead.discovery() if ahead is not None else discover(Path(spec_root))
     problems = list(discovery.problems)
-    folders = folders_of(discovery.full_names)
+    folders = ahead.folders(discovery) if ahead is not None else folders_of(discovery.full_names)
     script = ahead.script() if ahead is not None else seed_script(out)
     manifest: dict[str, Any] = {
         "generator": f"jobsmith {__version__}",

@@ -20,7 +20,7 @@ from jobsmith.errors import SpecError
 from jobsmith.generator import ahead as ahead_module
 from jobsmith.generator.ahead import GenerateAhead
 from jobsmith.generator.seed_template import seed_script
-from jobsmith.spec.jobfiles import Discovery, discover
+from jobsmith.spec.jobfiles import Discovery, discover, folders_of
 
 SPEC = "command: echo hi\n"
 OUT = Path("some/out")
@@ -43,8 +43,11 @@ def test_the_helpers_discovery_is_discovers(tree: Path) -> None:
     with GenerateAhead(tree, OUT) as ahead:
         found = ahead.discovery()
         script = ahead.script()
+        folders = ahead.folders(found)
+        assert ahead.folders(here) == folders  # not the helper's: made here
     assert found == here
     assert script == seed_script(OUT)
+    assert folders == folders_of(here.full_names) == ["team", "team/deep"]
     assert [spec.path for spec in found.files] == [Path(spec.display) for spec in here.files]
 
 
@@ -104,9 +107,11 @@ def test_a_helper_killed_before_it_answers(tree: Path, monkeypatch: pytest.Monke
         os.kill(helpers[0], signal.SIGKILL)
         found = ahead.discovery()
         script = ahead.script()
+        folders = ahead.folders(found)
     os.close(release)
     assert found == discover(tree)
     assert script == seed_script(OUT)
+    assert folders == folders_of(found.full_names)
 
 
 def test_a_helper_that_raises(tree: Path, monkeypatch: pytest.MonkeyPatch,
