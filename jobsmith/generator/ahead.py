@@ -6,9 +6,9 @@ one). A helper forked from this process, while it is still small (the standard l
 and the light modules `spec.jobfiles` and `seed_template`), walks the tree
 (`discover(spec_root)`, ~45 ms at 5,000 files; and `folders_of` it, ~2 ms) and renders
 the seed's fixed script (`seed_script(out)`, with jinja2's import ~15 ms), hands them
-back pickled through a pipe, and ends with `os._exit`, so it never runs this process's cleanup. So the walk
-and the script overlap the imports instead of following them, and this process never
-loads jinja2.
+back pickled through a pipe, and ends with `os._exit`, so it never runs this process's
+cleanup. So the walk and the script overlap the imports instead of following them, and
+this process never loads jinja2.
 
 `discovery()` and `script()` give what `discover(spec_root)` and `seed_script(out)`
 would give here: the helper's when it delivered them whole, otherwise (it raised, it
