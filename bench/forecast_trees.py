@@ -24,9 +24,9 @@ import yaml
 ROOT = Path(__file__).parents[1]
 # main before the lean simulation core (the forecast as #15's first two sessions left it)
 PREVIOUS = "430286cd40593efd52a307d018630e85276c4ea3"
-# main before the fifth session's work on the forecast's speed (the lead's figures of 19:00:
-# 1.14 s / 2.08 s for 10,000 jobs over 24 h without / with the advice): the A/B in each run
-BEFORE = "593e198668d5e7c55fcabb83f24e91dd15237c90"
+# main before the sixth session's work on the forecast's speed (the lead's quiet figure
+# then: 2.25 s for 10,000 jobs over 24 h with the advice): the A/B in each run
+BEFORE = "204b03e628f322ee1705fb0a1b3059d7091a11d3"
 SCHEDULES: list[tuple[float, str, str | None]] = [
     (0.40, "H H * * *", None),
     (0.25, "H * * * *", None),
