@@ -165,13 +165,7 @@ def test_job_spec_is_what_model_construct_makes(monkeypatch: pytest.MonkeyPatch)
         made = job_spec(document, **where)
         fields = {field: getattr(document, field) for field in JobDocument.model_fields}
         expected = JobSpec.model_construct(**fields, **where)
-        assert type(made) is JobSpec
-        assert list(made.__dict__.items()) == list(expected.__dict__.items())
-        assert made.model_fields_set == expected.model_fields_set
-        assert made.__pydantic_extra__ == expected.__pydantic_extra__
-        assert made.__pydantic_private__ == expected.__pydantic_private__
-        assert made == expected
-        assert made.model_dump() == expected.model_dump()
+        _same_as_constructed(made, expected)
         assert made.steps == expected.steps
         with pytest.raises(Exception, match="frozen"):
             made.timeout = 5
@@ -181,6 +175,18 @@ def test_job_spec_is_what_model_construct_makes(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(tree, "job_spec", compared)
     jobs = load_tree(EXAMPLES).jobs
     assert made_for == jobs and len(jobs) >= 8
+
+
+def _same_as_constructed(made: Any, expected: Any) -> None:
+    """`made` is what pydantic's `model_construct` gave as `expected`: the same class,
+    fields in order, fields set, extras, private state and dump."""
+    assert type(made) is type(expected)
+    assert list(made.__dict__.items()) == list(expected.__dict__.items())
+    assert made.model_fields_set == expected.model_fields_set
+    assert made.__pydantic_extra__ == expected.__pydantic_extra__
+    assert made.__pydantic_private__ == expected.__pydantic_private__
+    assert made == expected
+    assert made.model_dump() == expected.model_dump()
 
 
 def test_one_stage_is_what_model_construct_makes(tmp_path: Path) -> None:
@@ -202,13 +208,7 @@ def test_one_stage_is_what_model_construct_makes(tmp_path: Path) -> None:
         expected = Stage.model_construct(name=job.base_name, command=job.command,
                                          artifact=job.artifact, agent=None, on_each=None,
                                          timeout=None, retries=None, env={}, outputs=())
-        assert type(made) is Stage
-        assert list(made.__dict__.items()) == list(expected.__dict__.items())
-        assert made.model_fields_set == expected.model_fields_set
-        assert made.__pydantic_extra__ == expected.__pydantic_extra__
-        assert made.__pydantic_private__ == expected.__pydantic_private__
-        assert made == expected
-        assert made.model_dump() == expected.model_dump()
+        _same_as_constructed(made, expected)
         assert job.steps == (made,)
         with pytest.raises(Exception, match="frozen"):
             made.name = "other"
