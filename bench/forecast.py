@@ -17,7 +17,7 @@ hence the best of three runs).
 
 Baselines, measured in the same run: the previous implementation (main at
 forecast_trees.PREVIOUS, unpacked from git history and run in its own process on the
-same tree); main before the sixth session's work on the forecast's speed
+same tree); main before the seventh session's work on the forecast's speed
 (forecast_trees.BEFORE) against this code, both run the same way (each in its own
 process, the forecast and its table, best of three, one after the other); and the
 straightforward minute-by-minute reference simulation of the tests
