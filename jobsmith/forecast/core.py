@@ -27,7 +27,7 @@ class Simulation(Serving):
         busy, free, agent_free, agent_open = self.busy, self.free, self.agent_free, \
             self.agent_open
         minutes = self.minutes
-        last = minutes.last
+        last, kinds = minutes.last, len(busy)
         candidates, items, order, base = self.candidates, self.items, self.order, \
             self.order_base
         closing, running, latest, policy = self.closing, self.running, self.latest, self.policy
@@ -41,23 +41,21 @@ class Simulation(Serving):
                     self.grow(minute)
             happening = events.pop(now, None)
             if happening is not None:
-                ended = False  # (a one-branch request ended: `dirty`)
+                # per kind, the one-branch requests ending now: their executors are
+                # freed after the loop (nothing in it looks at what is free or busy)
+                ended = [0] * kinds
                 for what in happening:
                     if type(what) is Run:
                         if what.done:
                             continue
                         kind = what.kind
-                        left = busy[kind] = busy[kind] - 1
-                        free[kind] += 1
+                        ended[kind] += 1
                         if what.agent >= 0:
                             agents = agent_free[kind]
                             if not agents[what.agent]:
                                 heapq.heappush(agent_open[kind], what.agent)
                             agents[what.agent] += 1
-                        if tracing:
-                            last[kind][minute] = left
                         what.kind = what.cls = -1
-                        ended = True
                         j = what.j
                         if what.step + 1 == closing[j]:  # `next_step` and `finish`, inline
                             what.step += 1
@@ -73,8 +71,13 @@ class Simulation(Serving):
                         candidates.add(what)
                     else:
                         end_piece(what, now)
-                if ended:
-                    self.dirty = True
+                for kind, count in enumerate(ended):
+                    if count:
+                        free[kind] += count
+                        left = busy[kind] = busy[kind] - count
+                        if tracing:
+                            last[kind][minute] = left
+                        self.dirty = True
             fired = ticks.pop(now, None)
             if fired is not None:
                 since = (now - origin) << 24

@@ -170,34 +170,25 @@ class Serving(State):
                 self.waits_changed = True
 
     def serve_at_once(self, fresh: list[Run], now: int) -> None:
-        """`begin` for requests that wait for nothing."""
-        free, first, busy, peak = self.free, self.first, self.busy, self.peak
+        """`begin` for requests that wait for nothing. What they hold is counted once a
+        kind, after them (meanwhile it only grows: the highest is the last)."""
+        first, priority, served = self.first, self.priority, self.served
+        taken = [0] * len(self.free)
         events, times, ticks = self.events, self.times, self.ticks
-        tracing, minute = self.tracing, self.minute
-        high, last, demand = self.minutes.high, self.minutes.last, self.demand
-        served = self.served
+        since = (now - self.origin) << TIME_AT
         for run in fresh:
             if run.done:
                 continue
             kind = run.kind = first[run.cls]  # (its agent is -1: agents are not told apart)
-            free[kind] -= 1
+            taken[kind] += 1
             if run.start is None:
                 run.start = now
             waits = run.waits
             if kind not in waits:
                 waits[kind] = 0
-            count = busy[kind] = busy[kind] + 1
-            if count > peak[kind]:
-                peak[kind] = count
-            if tracing:
-                if count > high[kind][minute]:
-                    high[kind][minute] = count
-                last[kind][minute] = count
-                demand[kind][minute] += 1
             if served is not None:
-                order = self.priority[run.j] + ((now - self.origin) << TIME_AT) + \
-                    (run.seq << RUN_AT)
-                served[kind].append((now, order, run.seconds, run.seq))
+                served[kind].append((now, priority[run.j] + since + (run.seq << RUN_AT),
+                                     run.seconds, run.seq))
             end = now + run.seconds  # State.at, inlined: the call costs ~5 % of a forecast
             happening = events.get(end)
             if happening is None:
@@ -206,6 +197,20 @@ class Serving(State):
                     heapq.heappush(times, end)
             else:
                 happening.append(run)
+        free, busy, peak = self.free, self.busy, self.peak
+        tracing, minute = self.tracing, self.minute
+        high, last, demand = self.minutes.high, self.minutes.last, self.demand
+        for kind, count in enumerate(taken):
+            if count:
+                free[kind] -= count
+                held = busy[kind] = busy[kind] + count
+                if held > peak[kind]:
+                    peak[kind] = held
+                if tracing:
+                    if held > high[kind][minute]:
+                        high[kind][minute] = held
+                    last[kind][minute] = held
+                    demand[kind][minute] += count
 
     def take(self, cls: int) -> tuple[int, int]:
         """With agents told apart: the first kind, lowest-numbered agent with a free
