@@ -72,10 +72,11 @@ def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
               zip(replays, kinds, strict=True)]
     steps = [max(1, count // 20) for count in counts]
     start: Simulation | None = None  # the checks' common beginning (fork.py)
+    resume = resume and can_resume(jobs)
     for _ in range(CHECKS):
         trial = [dataclasses.replace(kind, count=count) for kind, count in zip(
             kinds, counts, strict=True)]
-        if start is None and resume and can_resume(jobs):
+        if start is None and resume:
             until = first_crowded(replays, kinds, counts)
             if until is not None:
                 start = prefix(jobs, trial, window_end, origin, until, found.busy_since(until),
@@ -86,7 +87,7 @@ def advise_all(jobs: list[JobModel], kinds: list[AgentKind], max_wait: float,
             check = Simulation(jobs, trial, window_end, origin, False, ANY_KIND, max_wait,
                                tables=given.tables)
         try:
-            if settled and resume and can_resume(jobs):
+            if settled and resume:
                 settle(check, found, replays, trial)  # (ends once nobody can wait again)
             else:
                 check.run()

@@ -77,8 +77,7 @@ def label_figures(forecast_jobs: list[JobModel], outcome: Outcome, max_wait: flo
         for index, waited in run.waits.items():
             waits[index].append(waited)
     for index, kind in enumerate(outcome.kinds):
-        finite = [w for w in waits[index] if w != math.inf]
-        p95 = percentile(finite, 0.95) if len(finite) == len(waits[index]) else math.inf
+        p95 = math.inf if math.inf in waits[index] else percentile(waits[index], 0.95)
         figures.append(LabelFigures(kind, outcome.peak[index], p95, found[index],
                                     len(waits[index])))
     return figures

@@ -31,6 +31,7 @@ class Simulation(Serving):
         candidates, items, order, base = self.candidates, self.items, self.order, \
             self.order_base
         closing, running, latest, policy = self.closing, self.running, self.latest, self.policy
+        simple, first = self.simple, self.first
         while times:
             if times[0] >= stop:
                 return
@@ -44,6 +45,7 @@ class Simulation(Serving):
                 # per kind, the one-branch requests ending now: their executors are
                 # freed after the loop (nothing in it looks at what is free or busy)
                 ended = [0] * kinds
+                fresh, asked = self.fresh, self.asked  # (renewed as they are served)
                 for what in happening:
                     if type(what) is Run:
                         if what.done:
@@ -57,14 +59,24 @@ class Simulation(Serving):
                             agents[what.agent] += 1
                         what.kind = what.cls = -1
                         j = what.j
-                        if what.step + 1 == closing[j]:  # `next_step` and `finish`, inline
-                            what.step += 1
+                        number = what.step + 1
+                        if number == closing[j]:  # `next_step` and `finish`, inline
+                            what.step = number
                             what.end = now
                             running[j] -= 1
                             if latest[j] is what:
                                 latest[j] = None
                             if policy[j] == QUEUE and j in items:
                                 candidates.add(j)
+                        elif number < len(simple[j]) and (
+                                branch := simple[j][number]) is not None:
+                            # `next_step`, inline: the next one-branch request (`dirty`
+                            # is set below, as a request ended)
+                            what.step = number
+                            what.cls, what.seconds = branch
+                            what.entered, what.kind = now, FRESH
+                            fresh.append(what)
+                            asked[first[branch[0]]] += 1
                         else:
                             step(what, now)
                     elif type(what) is int:
