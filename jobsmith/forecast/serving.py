@@ -142,10 +142,17 @@ class Serving(State):
             if len(room) == len(wanted):
                 self.serve_at_once(fresh, now)
                 return
+            at_once: list[Run] = []
+            rest: list[Run] = []  # (in the order they came, as at_once)
             while room:  # kinds the others may spill over to need room for them too
                 spill: dict[int, int] = {}
+                at_once, rest = [], []
                 for run in fresh:
-                    if not run.done and first[run.cls] not in room:
+                    if first[run.cls] in room:
+                        at_once.append(run)
+                        continue
+                    rest.append(run)
+                    if not run.done:
                         for kind in kinds_of[run.cls]:
                             if kind in room:
                                 spill[kind] = spill.get(kind, 0) + 1
@@ -154,8 +161,8 @@ class Serving(State):
                     break
                 room = kept
             if room:
-                self.serve_at_once([run for run in fresh if first[run.cls] in room], now)
-                fresh = [run for run in fresh if first[run.cls] not in room]
+                self.serve_at_once(at_once, now)
+                fresh = rest
         origin, priority, queues = self.origin, self.priority, self.queues
         for run in fresh:
             if run.done:
