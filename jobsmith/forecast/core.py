@@ -31,7 +31,7 @@ class Simulation(Serving):
         candidates, items, order, base = self.candidates, self.items, self.order, \
             self.order_base
         closing, running, latest, policy = self.closing, self.running, self.latest, self.policy
-        simple, first = self.simple, self.first
+        simple, first, direct = self.simple, self.first, self.direct
         while times:
             if times[0] >= stop:
                 return
@@ -91,18 +91,24 @@ class Simulation(Serving):
                             last[kind][minute] = left
                         self.dirty = True
             fired = ticks.pop(now, None)
+            ticked: list[int] | None = None  # jobs whose build starts now, from a tick
             if fired is not None:
+                ticked = []
                 since = (now - origin) << 24
                 for j in fired:
                     if j in items:
                         schedule(j, now, now)  # it folds
+                    elif direct[j] and not running[j]:
+                        order[j] = base[j] + since
+                        ticked.append(j)
                     else:  # `schedule`, inline: a new item, ready now
                         items[j] = [now, now, now, 0, None]
                         order[j] = base[j] + since
                         candidates.add(j)
-            while candidates or self.dirty:
-                if candidates:
-                    self.start_items(now)
+            while candidates or ticked or self.dirty:
+                if candidates or ticked:
+                    self.start_items(now, ticked)
+                    ticked = None
                 self.dirty = False
                 self.assign(now)
             if self.waits_changed:
@@ -129,19 +135,39 @@ class Simulation(Serving):
             self.at(ready, j)
 
     # -- 3. maintain -------------------------------------------------------------
-    def start_items(self, now: int) -> None:
+    def start_items(self, now: int, ticked: list[int] | None = None) -> None:
+        """The items ready now, in queue order, and the jobs of `ticked` (`Tables.direct`,
+        not running: the item their tick makes, due now, would start at once; none is
+        made) in their places among them."""
         items = self.items
         order = [j for j in self.candidates if j in items]
+        if ticked:
+            order += ticked
         self.candidates.clear()
         if len(order) > 1:
             order.sort(key=self.order.__getitem__)
         policy, running, throttle = self.policy, self.running, self.throttle
         opening, models, runs, latest, fresh = self.opening, self.models, self.runs, \
             self.latest, self.fresh
-        asked, first = self.asked, self.first
+        asked, first, direct = self.asked, self.first, self.direct
         for j in order:
             item = items.get(j)
-            if item is None or item[2] > now:
+            if item is None:  # (a job of `ticked`: `opening` and not running)
+                if ticked and direct[j]:
+                    run = Run(j, models[j], now, 0, now, len(runs), ())
+                    branch = opening[j]
+                    assert branch is not None
+                    runs.append(run)
+                    running[j] = 1
+                    latest[j] = run
+                    run.step = 0
+                    run.cls, run.seconds = branch
+                    run.entered, run.kind = now, FRESH
+                    fresh.append(run)
+                    asked[first[branch[0]]] += 1
+                    self.dirty = True
+                continue
+            if item[2] > now:
                 continue
             if running[j]:
                 if policy[j] == QUEUE:

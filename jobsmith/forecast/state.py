@@ -45,7 +45,7 @@ class State:
         self.lock, self.throttle, self.downstream = tables.lock, tables.throttle, \
             tables.downstream
         self.simple, self.steps, self.plain = tables.simple, tables.steps, tables.plain
-        self.opening, self.closing = tables.opening, tables.closing
+        self.opening, self.closing, self.direct = tables.opening, tables.closing, tables.direct
         self.order_base = tables.order_base
         self.ticks = dict(tables.ticks)
         self.running = [0] * len(self.models)  # builds of the job running (or holding)

@@ -94,9 +94,18 @@ class Tables:
         for j, job in enumerate(self.models):
             sharing.setdefault(id(job.fires), (job.fires, []))[1].append(j)
         self.ticks: dict[int, list[int]] = {}
+        once: set[int] = set()  # jobs none of whose ticks come at the same instant
         for fires, numbers in sharing.values():
             for fire in fires:
                 self.ticks.setdefault(int(fire), []).extend(numbers)
+            if len(set(map(int, fires))) == len(fires):
+                once.update(numbers)
+        # per job: whether a tick of it that finds no build running and no item waiting
+        # starts a build at once without an item (`Simulation.start_items`): the job has
+        # an `opening`, and nothing else schedules it (no `after`, no second tick then)
+        targets = {child for children in self.downstream for child in children}
+        self.direct = [opening is not None and j in once and j not in targets
+                       for j, opening in enumerate(self.opening)]
         # per job: the parts of PrioritySorter's key of its item that do not change,
         # priority and job (the time in queue goes between)
         self.order_base = [(priority >> 40) + j for j, priority in enumerate(self.priority)]
