@@ -47,3 +47,25 @@ def test_tables_serve_only_the_same_jobs_and_kinds_of_agent() -> None:
     assert not tables.serve(jobs, [*kinds, AgentKind("db", frozenset({"db"}), 1)])
     each = [JobModel("c", (T0,), ((Branch("all", None, "linux", 60.0),),))]
     assert not Tables(each, kinds).serve(each, kinds)  # on_each: classes added as it runs
+
+
+def test_a_tick_starts_a_build_without_an_item_only_where_nothing_else_schedules_it() -> None:
+    # `Tables.direct`: a plain job whose first step is one branch; not one that `after`
+    # triggers or that ticks twice at one instant (that tick folds into the first one's
+    # item), nor one with a lock.
+    step = ((Branch("s", "linux", None, 600.0),),)
+    jobs = [JobModel("plain", (T0, T0 + 1800), step),
+            JobModel("twice", (T0, T0, T0 + 1800), step),
+            JobModel("upstream", (T0,), step, downstream=("target",)),
+            JobModel("target", (T0 + 1800,), step),
+            JobModel("locked", (T0,), step, lock="db")]
+    kinds = [AgentKind("linux", frozenset({"linux"}), 2)]
+    tables = Tables(jobs, kinds)
+    assert dict(zip((job.name for job in tables.models), tables.direct, strict=True)) == {
+        "plain": True, "twice": False, "upstream": False, "target": False, "locked": False}
+    runs = sorted((run.job, run.due - T0, run.start - T0, run.folded) for run in
+                  simulate(jobs, kinds, T0 + WINDOW, T0).runs if run.start is not None)
+    assert runs == [  # (two executors: by name at T0, `after` at 600 + QUIET_PERIOD)
+        ("locked", 0, 0, 0), ("plain", 0, 0, 0), ("plain", 1800, 1800, 0),
+        ("target", 1205, 1205, 0), ("target", 1800, 2400, 0),
+        ("twice", 0, 600, 1), ("twice", 1800, 1805, 0), ("upstream", 0, 600, 0)]
