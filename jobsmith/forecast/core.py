@@ -23,7 +23,7 @@ class Simulation(Serving):
         stop = until if until is not None else 1 << 62
         times, events, ticks = self.times, self.events, self.ticks
         pop, origin, tracing = heapq.heappop, self.origin, self.tracing
-        step, end_piece, schedule = self.next_step, self.end_piece, self.schedule
+        step, end_piece = self.next_step, self.end_piece
         busy, free, agent_free, agent_open = self.busy, self.free, self.agent_free, \
             self.agent_open
         minutes = self.minutes
@@ -96,8 +96,16 @@ class Simulation(Serving):
                 ticked = []
                 since = (now - origin) << 24
                 for j in fired:
-                    if j in items:
-                        schedule(j, now, now)  # it folds
+                    item = items.get(j)
+                    if item is not None:  # `schedule`, inline: it folds
+                        item[3] += 1
+                        if item[4] is None:
+                            item[4] = [now]
+                        else:
+                            item[4].append(now)
+                        if now < item[2]:
+                            item[0] = item[2] = now
+                            candidates.add(j)
                     elif direct[j] and not running[j]:
                         order[j] = base[j] + since
                         ticked.append(j)

@@ -48,6 +48,9 @@ class Serving(State):
         watch, max_wait, shifted = self.watch, self.max_wait, self.shifted
         events, times, ticks = self.events, self.times, self.ticks
         pop = heapq.heappop
+        origin, demand, delayed, waiting_in = self.origin, self.demand, self.delayed, \
+            self.waiting_in
+        began: dict[int, int] = {}  # (traced) per kind, what it holds once the last began
         while heads:
             cls = heads[0][1]
             queue = queues[cls]
@@ -82,8 +85,13 @@ class Serving(State):
             count = busy[kind] = busy[kind] + 1
             if count > peak[kind]:
                 peak[kind] = count
-            if tracing:
-                self.trace_begin(entry, kind, count, waited)
+            if tracing:  # (in the traces: what is held, after the loop, as it only grows)
+                entered = (entry.entered - origin) // 60
+                demand[kind][entered] += 1
+                if waited:
+                    delayed[kind][entered] += 1
+                waiting_in[entry.cls] -= 1
+                began[kind] = count
             end = now + entry.seconds  # State.at, inlined: the call costs ~5 % of a forecast
             happening = events.get(end)
             if happening is None:
@@ -98,26 +106,19 @@ class Serving(State):
                 pop(heads)
             elif not single:
                 heapq.heapreplace(heads, (queue[0][0], cls))
+        if began:
+            minute, high, last = self.minute, self.minutes.high, self.minutes.last
+            for kind, count in began.items():
+                if count > high[kind][minute]:
+                    high[kind][minute] = count
+                last[kind][minute] = count
+            self.waits_changed = True
 
     def record(self, entry: Run | Piece, run: Run, kind: int) -> None:
         assert self.served is not None
         self.served[kind].append((entry.entered, self.priority[run.j] + (
             (entry.entered - self.origin) << TIME_AT) + (run.seq << RUN_AT),
             entry.seconds, run.seq))
-
-    def trace_begin(self, entry: Run | Piece, kind: int, busy: int, waited: int) -> None:
-        """A queued request's start, in the traces."""
-        minute = self.minute
-        row = self.minutes.high[kind]
-        if busy > row[minute]:
-            row[minute] = busy
-        self.minutes.last[kind][minute] = busy
-        entered = (entry.entered - self.origin) // 60
-        self.demand[kind][entered] += 1
-        if waited:
-            self.delayed[kind][entered] += 1
-        self.waiting_in[entry.cls] -= 1
-        self.waits_changed = True
 
     def serve_fresh(self, now: int) -> None:
         """The requests made this instant. Those whose first kind has room for every
