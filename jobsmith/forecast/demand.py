@@ -96,7 +96,7 @@ def _starts(job: JobModel, expected: int) -> list[tuple[int, int]]:
     """(start, end) of each build of a job nothing else affects; end may be cut short."""
     builds: list[tuple[int, int]] = []
     policy, end, waiting = job.concurrency, -1, False
-    for fire in (int(t) for t in job.fires):
+    for fire in map(int, job.fires):
         if policy == "parallel":
             builds.append((fire, fire + expected))
         elif policy == "replace":
@@ -184,7 +184,7 @@ def demand(jobs: list[JobModel], kinds: list[AgentKind], window_end: float,
 def _builds(job: JobModel) -> list[tuple[int, int]]:
     """The builds of a job worked out directly (`_starts`, each step as long as its
     longest branch)."""
-    return _starts(job, sum(max(int(b.seconds) for b in step) for step in job.steps))
+    return _starts(job, sum([max([int(b.seconds) for b in step]) for step in job.steps]))
 
 
 def _requests(job: JobModel, builds: list[tuple[int, int]], classes: Classes, origin: int,
@@ -201,7 +201,7 @@ def _requests(job: JobModel, builds: list[tuple[int, int]], classes: Classes, or
             append((start, shift + (start << TIME_AT) + (number << RUN_AT), seconds, number))
             number += 1
         return number
-    lengths = [max(seconds for _, seconds, _ in step) for step in steps]
+    lengths = [max([seconds for _, seconds, _ in step]) for step in steps]
     for start, end in builds:
         at = start
         for step, length in zip(steps, lengths, strict=True):
