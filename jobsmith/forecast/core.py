@@ -160,47 +160,41 @@ class Simulation(Serving):
         asked, first, direct = self.asked, self.first, self.direct
         for j in order:
             item = items.get(j)
-            if item is None:  # (a job of `ticked`: `opening` and not running)
-                if ticked and direct[j]:
-                    run = Run(j, models[j], now, 0, now, len(runs), ())
-                    branch = opening[j]
-                    assert branch is not None
-                    runs.append(run)
-                    running[j] = 1
-                    latest[j] = run
-                    run.step = 0
-                    run.cls, run.seconds = branch
-                    run.entered, run.kind = now, FRESH
-                    fresh.append(run)
-                    asked[first[branch[0]]] += 1
-                    self.dirty = True
-                continue
-            if item[2] > now:
-                continue
-            if running[j]:
-                if policy[j] == QUEUE:
-                    continue  # candidate again when that build ends
-            else:
-                branch = opening[j]
-                if branch is not None:  # `start_build` and `next_step`, inline
-                    del items[j]
-                    run = Run(j, models[j], item[0], item[3], now, len(runs), item[4] or ())
-                    runs.append(run)
-                    running[j] = 1
-                    latest[j] = run
-                    run.step = 0
-                    run.cls, run.seconds = branch
-                    run.entered, run.kind = now, FRESH
-                    fresh.append(run)
-                    asked[first[branch[0]]] += 1
-                    self.dirty = True
+            if item is not None:
+                if item[2] > now:
                     continue
-            key = throttle[j]
-            if key >= 0 and self.throttled[key] >= self.limit[j]:
-                self.blocked[key].add(j)
+                if running[j]:
+                    if policy[j] == QUEUE:
+                        continue  # candidate again when that build ends
+                    branch = None
+                else:
+                    branch = opening[j]
+                if branch is None:
+                    key = throttle[j]
+                    if key >= 0 and self.throttled[key] >= self.limit[j]:
+                        self.blocked[key].add(j)
+                        continue
+                    del items[j]
+                    self.start_build(j, item, now)
+                    continue
+                del items[j]
+                run = Run(j, models[j], item[0], item[3], now, len(runs), item[4] or ())
+            elif ticked and direct[j]:  # (a job of `ticked`: the item its tick would make)
+                branch = opening[j]
+                assert branch is not None
+                run = Run(j, models[j], now, 0, now, len(runs), ())
+            else:
                 continue
-            del items[j]
-            self.start_build(j, item, now)
+            # not running, a first step of one branch: `start_build` and `next_step`, inline
+            runs.append(run)
+            running[j] = 1
+            latest[j] = run
+            run.step = 0
+            run.cls, run.seconds = branch
+            run.entered, run.kind = now, FRESH
+            fresh.append(run)
+            asked[first[branch[0]]] += 1
+            self.dirty = True
 
     def start_build(self, j: int, item: list[Any], now: int) -> None:
         run = Run(j, self.models[j], item[0], item[3], now, len(self.runs), item[4] or ())
